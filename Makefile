@@ -1,0 +1,32 @@
+# Two commands do all set-up on a fresh machine:  `make demo`  and  `make test`.
+# Each creates the virtualenv (.venv) from the pinned requirements the first time.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SCALE ?= 0.05
+DEMO_DIR ?= data/demo
+export PATH := $(abspath $(BIN)):$(PATH)
+export MLFLOW_TRACKING_URI ?= sqlite:///$(abspath mlflow.db)
+
+.PHONY: venv demo test lint format
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/mlflow run . -e generate_data --env-manager local -P scale=$(SCALE) -P output_dir=$(DEMO_DIR)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .

@@ -1,0 +1,8 @@
+"""Credit scoring library: everything the served MLflow model needs (schema, loading, features, cost, pyfunc)."""
+
+#: Name under which the model is registered in the MLflow Model Registry.
+REGISTERED_MODEL_NAME = "credit-scoring"
+#: Registry alias served in production.
+CHAMPION_ALIAS = "champion"
+#: Registry alias of a newly trained version that did not beat the champion.
+CHALLENGER_ALIAS = "challenger"
