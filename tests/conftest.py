@@ -1,0 +1,19 @@
+"""Shared fixtures: paths to the real-data samples in ../shared (read only, never copied into the project)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+SHARED_DIR = PROJECT_DIR.parent / "shared"
+SAMPLES_DIR = SHARED_DIR / "homecredit" / "samples"
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    """Folder of the small real Home Credit samples (200 lines per table)."""
+    if not SAMPLES_DIR.is_dir():
+        pytest.fail(f"real-data samples not found at {SAMPLES_DIR}; ../shared must sit beside the project")
+    return SAMPLES_DIR
