@@ -6,8 +6,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCALE ?= 0.05
 DEMO_DIR ?= data/demo
-export PATH := $(abspath $(BIN)):$(PATH)
-export MLFLOW_TRACKING_URI ?= sqlite:///$(abspath mlflow.db)
 
 .PHONY: venv demo test lint format
 
@@ -20,10 +18,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/mlflow run . -e generate_data --env-manager local -P scale=$(SCALE) -P output_dir=$(DEMO_DIR)
+	SCALE=$(SCALE) DEMO_DIR=$(DEMO_DIR) bash scripts/demo.sh
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
