@@ -1,0 +1,110 @@
+"""Time the full feature build (read + per-table features + assembly + preprocessing) and report peak memory.
+
+Usage:
+    python -m benchmarks.bench_features --data-dir data/scale1            # a generated or real data folder
+    python -m benchmarks.bench_features --scale 0.05 --output-dir /tmp/x  # generate first, then measure
+
+Prints the wall time of each step, the total, the peak resident memory of the process (``ru_maxrss``) and the
+feature count before and after `FeaturePreprocessor` (dummies).
+Run heavy scales under ``flock /tmp/heavy.lock``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import resource
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from custom_model import schema
+from custom_model.features.application import application_features
+from custom_model.features.assemble import HISTORY_BLOCKS
+from custom_model.io import Tables, load_tables
+from custom_model.preprocessing import FeaturePreprocessor
+
+
+def _peak_gb() -> float:
+    """Peak resident memory of this process so far, in GB (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def _row_count(tables: Tables) -> int:
+    """Rows over the child tables (the scale-1.0 target is about 58 million)."""
+    return sum(len(tables.get(n)) for n in tables.present() if n in schema.CHILD_TABLES)
+
+
+def run(data_dir: Path, cache_dir: Path | None) -> None:
+    """Load ``data_dir`` and build every feature block, printing a line per step."""
+    total_start = time.perf_counter()
+    started = time.perf_counter()
+    tables = load_tables(data_dir, cache_dir=cache_dir)
+    print(f"read            {time.perf_counter() - started:7.1f} s  child rows {_row_count(tables):,}")
+    timings: dict[str, float] = {}
+
+    started = time.perf_counter()
+    apps = pd.concat([tables.application_train.drop(columns=[schema.TARGET]), tables.application_test])
+    application = application_features(apps)
+    timings["application"] = time.perf_counter() - started
+    blocks = [application]
+    for name, build in HISTORY_BLOCKS:
+        started = time.perf_counter()
+        block = build(tables)
+        timings[name] = time.perf_counter() - started
+        if block is not None:
+            blocks.append(block.reindex(application.index))
+        # each child table is dropped once aggregated, as a long-running job would
+        tables = dataclasses.replace(tables, **_released(name))
+        print(f"{name:<22} {timings[name]:7.1f} s  peak {_peak_gb():5.2f} GB")
+    started = time.perf_counter()
+    frame = pd.concat(blocks, axis=1)
+    timings["assemble"] = time.perf_counter() - started
+    started = time.perf_counter()
+    matrix = FeaturePreprocessor().fit(frame).transform(frame)
+    timings["preprocess"] = time.perf_counter() - started
+    total = time.perf_counter() - total_start
+    for step in ("application", "assemble", "preprocess"):
+        print(f"{step:<22} {timings[step]:7.1f} s")
+    print(
+        f"clients {len(frame):,}  features before encoding {frame.shape[1]}  model features {matrix.shape[1]}"
+    )
+    print(f"TOTAL wall {total:.1f} s  peak RSS {_peak_gb():.2f} GB")
+
+
+def _released(name: str) -> dict[str, None]:
+    """Fields of Tables to set to None after the block of ``name`` is built."""
+    if name == schema.BUREAU:
+        return {"bureau": None, "bureau_balance": None}
+    return {name.lower(): None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, generate data when asked, then run the benchmark."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", type=Path, help="folder with the seven tables (CSV or parquet)")
+    parser.add_argument("--scale", type=float, help="generate synthetic data at this scale first")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--output-dir", type=Path, help="where to generate (with --scale)")
+    parser.add_argument("--cache-dir", type=Path, help="parquet cache of the validated raw tables")
+    args = parser.parse_args(argv)
+    if args.scale is not None:
+        from entry_points.synthetic import generate_tables, write_tables
+
+        output = args.output_dir or Path(f"data/bench-{args.scale}-{args.seed}")
+        started = time.perf_counter()
+        write_tables(generate_tables(args.scale, args.seed), output)
+        print(f"generate        {time.perf_counter() - started:7.1f} s  -> {output}")
+        args.data_dir = output
+    if args.data_dir is None:
+        parser.error("give --data-dir or --scale")
+    run(args.data_dir, args.cache_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

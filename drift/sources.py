@@ -1,0 +1,269 @@
+"""Where drift data comes from: the champion's artifacts, the training/production tables, the prediction log.
+
+Reference = training clients (application_train), current = production clients (application_test) or the
+prediction events of the last ``window_days`` days. Both sides are model inputs (the champion's preprocessor
+output), so the drift is measured on exactly what the model sees. The reference score is the holdout score of
+the champion's reference_sample.parquet: training clients the final model was fitted on have optimistic
+in-sample scores, which would show a score shift that production never had.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from mlflow.exceptions import MlflowException
+from mlflow.models import Model
+from mlflow.tracking import MlflowClient
+
+from custom_model import CHAMPION_ALIAS, REGISTERED_MODEL_NAME, schema
+from custom_model.errors import DataSourceError, SchemaError
+from custom_model.features.assemble import build_features
+from custom_model.io import load_tables
+from custom_model.model import ARTIFACT_KEY, ScoringArtifacts, load_artifacts
+from custom_model.prediction_log import TABLE_NAME, now_utc
+from custom_model.preprocessing import FeaturePreprocessor
+
+logger = logging.getLogger(__name__)
+
+SCORE_COLUMN = "probability_default"
+IMPORTANCE_FILE = "global_importance.csv"
+REFERENCE_SAMPLE_FILE = "reference_sample.parquet"
+IMPORTANCE_COLUMNS = ("feature", "label", "mean_abs_contribution")
+#: Rows transformed at a time: keeps the full model-input matrix of 307k clients out of memory.
+CHUNK_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class Champion:
+    """The served model version and what the drift job reads from its training run."""
+
+    name: str
+    version: str
+    run_id: str
+    importance: pd.DataFrame
+    reference_sample: pd.DataFrame | None
+    scoring: ScoringArtifacts
+
+
+@dataclass(frozen=True)
+class DriftData:
+    """Reference and current frames (model inputs + probability_default) and where they came from."""
+
+    reference: pd.DataFrame
+    current: pd.DataFrame
+    notes: tuple[str, ...]
+
+
+def _download(run_id: str, path: str, destination: Path) -> Path | None:
+    """Download one run artifact; None when the run does not have it."""
+    try:
+        return Path(
+            mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path, dst_path=str(destination))
+        )
+    except (MlflowException, OSError) as error:
+        logger.warning("run %s: artifact %s not available (%s)", run_id, path, error)
+        return None
+
+
+def _scoring_artifacts(model_dir: Path) -> ScoringArtifacts:
+    """Load the preprocessor and estimator bundled in a downloaded pyfunc model."""
+    pyfunc = Model.load(str(model_dir)).flavors.get("python_function", {})
+    entry = pyfunc.get("artifacts", {}).get(ARTIFACT_KEY)
+    if entry is None:
+        raise DataSourceError(
+            f"{model_dir}/MLmodel: no '{ARTIFACT_KEY}' artifact; not a credit-scoring pyfunc"
+        )
+    return load_artifacts(model_dir / entry["path"])
+
+
+def check_importance(table: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Validate global_importance.csv and sort it by decreasing importance."""
+    missing = [c for c in IMPORTANCE_COLUMNS if c not in table.columns]
+    if missing:
+        raise SchemaError(f"{source}: missing column(s) {missing}; expected {list(IMPORTANCE_COLUMNS)}")
+    return table.sort_values("mean_abs_contribution", ascending=False, kind="stable", ignore_index=True)
+
+
+def load_champion(
+    *, name: str = REGISTERED_MODEL_NAME, alias: str = CHAMPION_ALIAS, client: MlflowClient | None = None
+) -> Champion:
+    """Resolve ``name@alias`` and read its importance table, reference sample and scoring artifacts."""
+    client = client or MlflowClient()
+    try:
+        version = client.get_model_version_by_alias(name, alias)
+    except MlflowException as error:
+        raise DataSourceError(
+            f"model registry {mlflow.get_tracking_uri()}: no {name}@{alias} ({error.message}); "
+            "train a model first (mlflow run . -e train)"
+        ) from None
+    with tempfile.TemporaryDirectory(prefix="drift-champion-") as tmp:
+        workdir = Path(tmp)
+        importance_path = _download(version.run_id, IMPORTANCE_FILE, workdir)
+        if importance_path is None:
+            raise DataSourceError(
+                f"run {version.run_id} of {name} v{version.version}: no {IMPORTANCE_FILE} artifact"
+            )
+        importance = check_importance(pd.read_csv(importance_path), f"run {version.run_id}/{IMPORTANCE_FILE}")
+        sample_path = _download(version.run_id, REFERENCE_SAMPLE_FILE, workdir)
+        sample = pd.read_parquet(sample_path) if sample_path is not None else None
+        model_dir = Path(
+            mlflow.artifacts.download_artifacts(
+                artifact_uri=f"models:/{name}/{version.version}", dst_path=str(workdir / "model")
+            )
+        )
+        scoring = _scoring_artifacts(model_dir)
+    logger.info(
+        "champion %s v%s (run %s): %d features ranked", name, version.version, version.run_id, len(importance)
+    )
+    return Champion(name, str(version.version), version.run_id, importance, sample, scoring)
+
+
+def top_features(importance: pd.DataFrame, n: int) -> tuple[list[str], dict[str, str]]:
+    """The ``n`` most important features with a non-zero importance, and their plain-words labels."""
+    used = importance[importance["mean_abs_contribution"] > 0]
+    if len(used) < len(importance):
+        logger.info("%d features with zero importance are never drift-tested", len(importance) - len(used))
+    top = used.head(n)
+    return top["feature"].tolist(), dict(
+        zip(top["feature"], top["label"].fillna(top["feature"]), strict=True)
+    )
+
+
+def model_inputs(
+    features: pd.DataFrame, preprocessor: FeaturePreprocessor, columns: list[str]
+) -> pd.DataFrame:
+    """The preprocessor's output restricted to ``columns`` (transformed in chunks to bound memory)."""
+    known = set(preprocessor.feature_names_)
+    keep = [c for c in columns if c in known]
+    parts = [
+        preprocessor.transform(features.iloc[start : start + CHUNK_ROWS])[keep]
+        for start in range(0, len(features), CHUNK_ROWS)
+    ]
+    return pd.concat(parts) if parts else pd.DataFrame(columns=keep)
+
+
+def probabilities(scoring: ScoringArtifacts, features: pd.DataFrame) -> np.ndarray:
+    """Scores of feature rows through the served model's own preprocessing and estimator (as `Scorer`)."""
+    import lightgbm
+
+    estimator = scoring.estimator
+    parts = []
+    for start in range(0, len(features), CHUNK_ROWS):
+        X = np.ascontiguousarray(scoring.preprocessor.transform(features.iloc[start : start + CHUNK_ROWS]))
+        if isinstance(estimator, lightgbm.Booster):
+            parts.append(estimator.predict(X))
+        else:
+            parts.append(estimator.predict_proba(X)[:, 1])
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
+def reference_scores(champion: Champion, ids: pd.Index) -> tuple[pd.Series | None, str]:
+    """Holdout scores of the reference sample placed on the reference rows (missing elsewhere), and a note."""
+    sample = champion.reference_sample
+    if sample is None or not {schema.ID_CURR, SCORE_COLUMN} <= set(sample.columns):
+        return None, f"no {REFERENCE_SAMPLE_FILE} with {SCORE_COLUMN}: training clients scored in-sample"
+    scores = sample.set_index(schema.ID_CURR)[SCORE_COLUMN]
+    placed = scores.reindex(ids)
+    note = (
+        f"reference {SCORE_COLUMN}: holdout scores of {int(placed.notna().sum())} clients from "
+        f"{REFERENCE_SAMPLE_FILE} (the other training clients were fitted on; their scores are left out)"
+    )
+    return placed, note
+
+
+def _reference(features: pd.DataFrame, champion: Champion, columns: list[str]) -> tuple[pd.DataFrame, str]:
+    """Training clients' model inputs plus their (holdout) scores, and where the scores come from."""
+    reference = model_inputs(features, champion.scoring.preprocessor, columns)
+    scores, note = reference_scores(champion, reference.index)
+    if scores is None:
+        scores = pd.Series(probabilities(champion.scoring, features), index=reference.index)
+    reference[SCORE_COLUMN] = scores.to_numpy()
+    return reference, note
+
+
+def table_data(data_dir: Path, champion: Champion, columns: list[str]) -> DriftData:
+    """Reference = application_train clients, current = application_test clients, as model inputs + scores."""
+    features = build_features(load_tables(data_dir))
+    reference, note = _reference(features.train, champion, columns)
+    current = model_inputs(features.production, champion.scoring.preprocessor, columns)
+    current[SCORE_COLUMN] = probabilities(champion.scoring, features.production)
+    notes = (
+        f"reference: {len(reference)} application_train clients of {data_dir}",
+        f"current: {len(current)} application_test clients of {data_dir}, scored by {champion.name} "
+        f"v{champion.version}",
+        note,
+    )
+    return DriftData(reference, current, notes)
+
+
+def read_prediction_log(url: str, *, window_days: float, now: datetime | None = None) -> pd.DataFrame:
+    """Scored events of the last ``window_days`` days: model inputs + score, indexed by SK_ID_CURR."""
+    since = (now or now_utc()) - timedelta(days=window_days)
+    engine = sa.create_engine(url)
+    try:
+        if not sa.inspect(engine).has_table(TABLE_NAME):
+            raise DataSourceError(
+                f"prediction log {_safe(url)}: no table {TABLE_NAME} (has the model server answered a "
+                "request with CREDIT_SCORING_PREDICTION_LOG pointing here?)"
+            )
+        table = sa.Table(TABLE_NAME, sa.MetaData(), autoload_with=engine)
+        query = sa.select(
+            table.c.timestamp,
+            table.c.model_version,
+            table.c.sk_id_curr,
+            table.c.probability_default,
+            table.c.features,
+        ).where(table.c.timestamp >= since, table.c.error.is_(None), table.c.probability_default.is_not(None))
+        with engine.connect() as connection:
+            events = pd.read_sql(query, connection)
+    except sa.exc.SQLAlchemyError as error:
+        raise DataSourceError(f"prediction log {_safe(url)}: cannot read {TABLE_NAME} ({error})") from None
+    finally:
+        engine.dispose()
+    if events.empty:
+        raise DataSourceError(
+            f"prediction log {_safe(url)}: no scored event since {since:%Y-%m-%d %H:%M} UTC "
+            f"(window {window_days:g} days); nothing to compare"
+        )
+    features = pd.DataFrame.from_records([json.loads(text) if text else {} for text in events["features"]])
+    features = features.apply(pd.to_numeric, errors="coerce")
+    frame = pd.concat([features, events[[SCORE_COLUMN]].astype(float)], axis=1)
+    frame.index = pd.Index(events["sk_id_curr"].to_numpy(dtype=np.int64), name=schema.ID_CURR)
+    frame.attrs["model_versions"] = events["model_version"].value_counts().to_dict()
+    frame.attrs["since"] = since.isoformat()
+    logger.info(
+        "prediction log: %d scored events since %s UTC", len(frame), since.isoformat(timespec="minutes")
+    )
+    return frame
+
+
+def _safe(url: str) -> str:
+    """URL without its password, for messages."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<unparsable URL>"
+
+
+def log_data(
+    url: str, *, window_days: float, data_dir: Path, champion: Champion, columns: list[str]
+) -> DriftData:
+    """Reference = application_train clients, current = the scored prediction events of the window."""
+    events = read_prediction_log(url, window_days=window_days)
+    reference, note = _reference(build_features(load_tables(data_dir)).train, champion, columns)
+    versions = ", ".join(f"v{v}: {n}" for v, n in events.attrs["model_versions"].items())
+    notes = (
+        f"reference: {len(reference)} application_train clients of {data_dir}",
+        f"current: {len(events)} scored prediction events since {events.attrs['since']} UTC ({versions})",
+        note,
+    )
+    return DriftData(reference, events, notes)

@@ -1,0 +1,193 @@
+"""Drift job: training vs production clients (or the prediction log), evidently report, score PSI, alerts.
+
+Exit code 0: no alert rule fired; 1: at least one fired (see the ALERT log lines); 2: the job could not run
+(no champion, missing data, empty prediction-log window, bad option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import mlflow
+
+from custom_model import CHAMPION_ALIAS, REGISTERED_MODEL_NAME
+from custom_model.errors import CreditScoringError
+from custom_model.prediction_log import DEFAULT_SINK_URL, SINK_ENV
+from drift.alerts import WEBHOOK_ENV, AlertRules, alert_payload, evaluate, post_webhook
+from drift.report import CAT_THRESHOLD, NUM_THRESHOLD, drift_report
+from drift.sources import SCORE_COLUMN, load_champion, log_data, table_data, top_features
+from drift.summary import conclusion, write_outputs
+from drift.tracking import log_drift_run
+from entry_points._cli import configure_logging, int_param
+
+logger = logging.getLogger("entry_points.drift")
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+EXIT_OK, EXIT_ALERT, EXIT_ERROR = 0, 1, 2
+
+
+def _band(text: str) -> str | None:
+    """PSI alert band option: 'watch', 'act' or 'none' (rule disabled)."""
+    if text not in ("watch", "act", "none"):
+        raise argparse.ArgumentTypeError(f"expected watch, act or none; got {text!r}")
+    return None if text == "none" else text
+
+
+def _share(text: str) -> float:
+    """A share in [0, 1)."""
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share in [0, 1); got {text!r}")
+    return value
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Read the command line (numbers accept MLflow's `50.0`)."""
+    p = argparse.ArgumentParser(prog="python -m entry_points.drift", description=__doc__.splitlines()[0])
+    p.add_argument("--data-dir", type=Path, default=Path("data/demo"), help="tables: training + production")
+    p.add_argument("--source", choices=("test", "log"), default="test", help="current data: test or log")
+    p.add_argument("--top-n", type=int_param, default=50, help="most important features to test")
+    p.add_argument("--output-dir", type=Path, default=Path("reports"), help="where the reports are written")
+    p.add_argument("--window-days", type=float, default=30.0, help="prediction-log window (source=log)")
+    p.add_argument(
+        "--prediction-log",
+        default=os.environ.get(SINK_ENV) or DEFAULT_SINK_URL,
+        help=f"SQLAlchemy URL of the prediction log (default: ${SINK_ENV} or {DEFAULT_SINK_URL})",
+    )
+    p.add_argument("--max-drift-share", type=_share, default=0.3, help="alert above this drifted share")
+    p.add_argument("--psi-alert-band", type=_band, default="act", help="alert from this score-PSI band")
+    p.add_argument(
+        "--webhook-url",
+        default=os.environ.get(WEBHOOK_ENV) or None,
+        help=f"POST the alert as JSON here (default: ${WEBHOOK_ENV}; none: no webhook)",
+    )
+    p.add_argument("--webhook-timeout", type=float, default=5.0, help="seconds before the webhook gives up")
+    p.add_argument(
+        "--num-threshold", type=float, default=NUM_THRESHOLD, help="Wasserstein (normed) threshold"
+    )
+    p.add_argument("--cat-threshold", type=float, default=CAT_THRESHOLD, help="Jensen-Shannon threshold")
+    p.add_argument("--sample-size", type=int_param, default=0, help="cap rows per side (seeded); 0: all")
+    p.add_argument("--seed", type=int_param, default=0, help="seed of the optional sampling")
+    p.add_argument(
+        "--alias", default=CHAMPION_ALIAS, help=f"registry alias of {REGISTERED_MODEL_NAME} to monitor"
+    )
+    args = p.parse_args(argv)
+    if args.top_n < 1:
+        p.error(f"--top-n must be at least 1; got {args.top_n}")
+    if args.window_days <= 0:
+        p.error(f"--window-days must be positive; got {args.window_days}")
+    return args
+
+
+def tracking_uri() -> str:
+    """MLFLOW_TRACKING_URI when set, else the project's sqlite store (same rule as the training job)."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{(PROJECT_DIR / 'mlflow.db').resolve()}"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the analysis, write and log the reports, fire alerts; return the exit code."""
+    mlflow.set_tracking_uri(tracking_uri())
+    champion = load_champion(alias=args.alias)
+    features, labels = top_features(champion.importance, args.top_n)
+    if args.source == "test":
+        data = table_data(args.data_dir, champion, features)
+    else:
+        data = log_data(
+            args.prediction_log,
+            window_days=args.window_days,
+            data_dir=args.data_dir,
+            champion=champion,
+            columns=features,
+        )
+    notes = list(data.notes)
+    if args.source == "log":
+        unlogged = [f for f in features if f not in data.current.columns]
+        if unlogged:
+            notes.append(f"{len(unlogged)} of the top {len(features)} features are not recorded in the log")
+            features = [f for f in features if f in data.current.columns]
+    labels[SCORE_COLUMN] = "Predicted probability of default"
+    summary = drift_report(
+        data.reference,
+        data.current,
+        columns=[*features, SCORE_COLUMN],
+        labels=labels,
+        score_column=SCORE_COLUMN,
+        num_threshold=args.num_threshold,
+        cat_threshold=args.cat_threshold,
+        sample_size=args.sample_size or None,
+        seed=args.seed,
+    )
+    rules = AlertRules(max_drift_share=args.max_drift_share, psi_alert_band=args.psi_alert_band)
+    alerts = evaluate(summary, rules)
+    context = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source": args.source,
+        "model_name": champion.name,
+        "model_version": champion.version,
+        "model_run_id": champion.run_id,
+        "top_n": args.top_n,
+        "window_days": args.window_days if args.source == "log" else None,
+        "rules": {"max_drift_share": rules.max_drift_share, "psi_alert_band": rules.psi_alert_band},
+        "alerts": [{"rule": a.rule, "message": a.message} for a in alerts],
+        "notes": notes,
+    }
+    html, json_path = write_outputs(summary, args.output_dir, context=context)
+    params = {
+        "source": args.source,
+        "data_dir": args.data_dir,
+        "top_n": args.top_n,
+        "window_days": args.window_days,
+        "max_drift_share": rules.max_drift_share,
+        "psi_alert_band": rules.psi_alert_band,
+        "num_threshold": args.num_threshold,
+        "cat_threshold": args.cat_threshold,
+        "sample_size": args.sample_size,
+        "seed": args.seed,
+    }
+    files = [p for p in (html, json_path) if p is not None]
+    run_id = log_drift_run(summary, champion, files=files, params=params, alerts=alerts, source=args.source)
+
+    print(conclusion(summary))
+    for note in notes:
+        print(f"Note: {note}")
+    print(f"Reports: {', '.join(str(p) for p in files)} (MLflow run {run_id})")
+    if not alerts:
+        print("No alert rule fired.")
+        return EXIT_OK
+    for alert in alerts:
+        logger.error(
+            "DRIFT ALERT [%s] %s %s v%s: %s",
+            alert.rule,
+            args.source,
+            champion.name,
+            champion.version,
+            alert.message,
+        )
+    if args.webhook_url:
+        payload = alert_payload(summary, alerts, context={**context, "mlflow_run_id": run_id})
+        post_webhook(
+            args.webhook_url, json.loads(json.dumps(payload, default=str)), timeout=args.webhook_timeout
+        )
+    return EXIT_ALERT
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: configure logging, run, map our errors to exit code 2 with a one-line message."""
+    configure_logging()
+    args = parse_args(argv)
+    try:
+        return run(args)
+    except CreditScoringError as error:
+        logger.error("drift job failed: %s", error)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Training data: resolve the source (real folder or generated demo data), build features, keep the oracle."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from custom_model import schema
+from custom_model.features.assemble import FeatureSet, build_features
+from custom_model.io import Tables, load_tables
+
+logger = logging.getLogger(__name__)
+
+ORACLE_FILENAME = "oracle.csv"
+#: Columns that must never reach a model.
+FORBIDDEN_FEATURES = (schema.TARGET, *schema.ID_COLUMNS)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Validated tables, their features and, for generated data, the true default probabilities."""
+
+    data_dir: Path
+    synthetic: bool
+    tables: Tables
+    features: FeatureSet
+    oracle: pd.Series | None
+
+
+def demo_dir(project_dir: Path, *, scale: float, seed: int) -> Path:
+    """Folder of the demo data generated for (scale, seed)."""
+    return project_dir / "data" / f"demo-{scale:g}-{seed}"
+
+
+def generate_demo(project_dir: Path, *, scale: float, seed: int) -> Path:
+    """Generate demo tables (planted signal + oracle) once per (scale, seed) and return their folder."""
+    from entry_points.synthetic import generate_tables, write_tables
+
+    folder = demo_dir(project_dir, scale=scale, seed=seed)
+    if (folder / ORACLE_FILENAME).is_file():
+        logger.info("re-using demo data generated earlier in %s", folder)
+        return folder
+    logger.info("generating demo data at scale %g (seed %d) into %s", scale, seed, folder)
+    write_tables(generate_tables(scale, seed), folder)
+    return folder
+
+
+def read_oracle(data_dir: Path) -> pd.Series | None:
+    """True default probability per SK_ID_CURR when the folder was written by the generator."""
+    path = data_dir / ORACLE_FILENAME
+    if not path.is_file():
+        return None
+    oracle = pd.read_csv(path)
+    return pd.Series(
+        oracle["PROBABILITY_DEFAULT"].to_numpy(dtype=float),
+        index=pd.Index(oracle[schema.ID_CURR].to_numpy(dtype=np.int64), name=schema.ID_CURR),
+        name="oracle_probability",
+    )
+
+
+def load_training_data(data_dir: Path) -> TrainingData:
+    """Load and validate the tables and build one feature row per client."""
+    tables = load_tables(data_dir)
+    features = build_features(tables)
+    check_no_forbidden_features(features.train.columns)
+    oracle = read_oracle(data_dir)
+    logger.info(
+        "features: %d training clients x %d columns (%s)",
+        *features.train.shape,
+        "synthetic data with oracle" if oracle is not None else "no oracle",
+    )
+    return TrainingData(data_dir, oracle is not None, tables, features, oracle)
+
+
+def check_no_forbidden_features(columns: pd.Index | list[str]) -> None:
+    """TARGET and identifiers are never features: a leak here would make every figure meaningless."""
+    leaked = [c for c in columns if c in FORBIDDEN_FEATURES or str(c).startswith("SK_ID_")]
+    assert not leaked, f"TARGET/identifier column(s) {leaked} found among the features"

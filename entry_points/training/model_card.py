@@ -1,0 +1,140 @@
+"""model_card.md: what the registered model is, how it was chosen, how good it is, and where it stops."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """Everything the card states, gathered by the training entry point."""
+
+    data_source: str
+    synthetic: bool
+    n_train: int
+    n_holdout: int
+    default_rate: float
+    tables: tuple[str, ...]
+    n_features: int
+    top_features: tuple[str, ...]
+    comparison: pd.DataFrame
+    family: str
+    params: Mapping[str, Any]
+    threshold: float
+    cost_fn: float
+    cost_fp: float
+    oof: Mapping[str, float]
+    holdout: Mapping[str, float]
+    oracle: Mapping[str, float]
+    n_folds: int
+    max_evals: int
+    seed: int
+
+
+def markdown_table(frame: pd.DataFrame, *, digits: int = 4) -> str:
+    """GitHub-flavoured markdown table (no tabulate dependency)."""
+
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            return "–" if math.isnan(value) else f"{value:.{digits}f}"
+        return str(value).replace("|", "\\|")
+
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def _metric(values: Mapping[str, float], key: str) -> str:
+    """Formatted metric or a dash when absent."""
+    value = values.get(key)
+    return "–" if value is None or math.isnan(value) else f"{value:.4f}"
+
+
+def render_model_card(facts: CardFacts) -> str:
+    """Return the markdown text of the model card."""
+    params = "\n".join(
+        f"- `{k}`: {v:.4g}" if isinstance(v, float) else f"- `{k}`: {v}" for k, v in facts.params.items()
+    )
+    oracle = ""
+    if facts.oracle:
+        oracle = (
+            "\n**Oracle** (the generator's true probabilities on the same holdout, the best achievable): "
+            f"AUC {_metric(facts.oracle, 'auc')}, cost {_metric(facts.oracle, 'cost')} per client at its own "
+            f"cost-optimal threshold.\n"
+        )
+    warning = ""
+    if not facts.synthetic and facts.oof.get("auc", 0.0) > 0.82:
+        warning = (
+            "\n> **Warning:** out-of-fold AUC above 0.82 on real data is more than the best Kaggle solutions "
+            "reached (≈ 0.80): suspect a leak (a feature computed from TARGET or from the future).\n"
+        )
+    rows = [
+        ("cost per client at the tuned threshold", "cost"),
+        ("cost at threshold 0.5", "cost_at_0_5"),
+        ("cost accepting everyone", "cost_accept_all"),
+        ("cost refusing everyone", "cost_refuse_all"),
+        ("AUC", "auc"),
+        ("accuracy", "accuracy"),
+        ("recall (defaults refused)", "recall"),
+        ("precision (refused who default)", "precision"),
+        ("refusal rate", "refusal_rate"),
+        ("Brier score", "brier"),
+    ]
+    metrics = "\n".join(
+        f"| {label} | {_metric(facts.oof, k)} | {_metric(facts.holdout, k)} |" for label, k in rows
+    )
+    top = ", ".join(f"`{f}`" for f in facts.top_features) or "–"
+    return f"""# Model card: credit-scoring
+
+## Data
+- Source: `{facts.data_source}` ({"synthetic, planted signal" if facts.synthetic else "real data"})
+- Tables used: {", ".join(facts.tables)}
+- Training clients: {facts.n_train} for selection (stratified {facts.n_folds}-fold CV) + {facts.n_holdout}
+  in a stratified holdout kept aside and used once, for the final evaluation;
+  default rate {facts.default_rate:.2%}.
+{warning}
+## Features
+- {facts.n_features} model features: application fields and ratios, and aggregates of the credit bureau,
+  previous applications, POS/cash, instalments and credit-card histories (one row per client).
+- `TARGET` and identifiers are never features. Top features by mean |SHAP| on the holdout: {top}.
+
+## Families compared (hyperopt TPE, {facts.max_evals} trials per family, seed {facts.seed})
+Loss = out-of-fold business cost per client at each candidate's own tuned threshold,
+cost = ({facts.cost_fn:g}·FN + {facts.cost_fp:g}·FP) / n.
+
+{markdown_table(facts.comparison)}
+
+## Chosen model: {facts.family}
+{params}
+
+Decision threshold: **{facts.threshold:.3f}** (refuse when probability_default ≥ threshold), tuned on the
+out-of-fold probabilities; the Bayes threshold for calibrated probabilities would be
+{facts.cost_fp / (facts.cost_fp + facts.cost_fn):.3f}.
+
+## Performance
+| metric | out-of-fold (selection rows) | holdout (used once) |
+|---|---|---|
+{metrics}
+{oracle}
+## Calibration
+Brier score on the holdout {_metric(facts.holdout, "brier")}; mean predicted probability
+{_metric(facts.holdout, "mean_proba")} vs observed default rate {_metric(facts.holdout, "default_rate")}.
+Class weights and undersampling inflate probabilities: read `probability_default` as a score ranked against
+the threshold, not as a default frequency, unless the calibration curve (`calibration_curve.png`)
+says otherwise.
+
+## Limits
+- Cost weights are the brief's assumption ({facts.cost_fn:g}:{facts.cost_fp:g}); a different ratio moves the
+  threshold: retrain with `-P cost_fn=… -P cost_fp=…`.
+- LightGBM early stopping uses the validation fold, so out-of-fold figures are slightly optimistic; the
+  holdout figures are not.
+- Explanations (SHAP, `pred_contrib`) are in log-odds and describe the model, not causes.
+- Trained on historical applications: population drift (see the drift job) degrades it silently.
+- Synthetic demo data only shows that the pipeline works; its figures say nothing about real clients.
+"""

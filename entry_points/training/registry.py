@@ -1,0 +1,133 @@
+"""Champion/challenger rule of the Model Registry: the alias moves only when the holdout cost improves."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from custom_model import CHALLENGER_ALIAS, CHAMPION_ALIAS
+from custom_model.prediction_log import DISABLED, SINK_ENV
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AliasDecision:
+    """Which alias the new version received and why."""
+
+    alias: str
+    version: str
+    new_cost: float
+    champion_version: str | None
+    champion_cost: float | None
+    reason: str
+
+
+def decisions_cost(y: np.ndarray, refused: np.ndarray, *, cost_fn: float, cost_fp: float) -> float:
+    """Cost per client of given accept/refuse decisions (a model scored through its own threshold)."""
+    y = np.asarray(y).astype(int)
+    refused = np.asarray(refused).astype(bool)
+    fn = int(np.sum(~refused & (y == 1)))
+    fp = int(np.sum(refused & (y == 0)))
+    return (cost_fn * fn + cost_fp * fp) / y.size
+
+
+@contextlib.contextmanager
+def prediction_log_disabled() -> Iterator[None]:
+    """Keep training-time evaluation out of the production prediction log (the drift job reads it)."""
+    previous = os.environ.get(SINK_ENV)
+    os.environ[SINK_ENV] = DISABLED
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(SINK_ENV, None)
+        else:
+            os.environ[SINK_ENV] = previous
+
+
+def champion_version(client: MlflowClient, name: str) -> str | None:
+    """Version currently holding the champion alias, or None (no model, or no champion yet)."""
+    try:
+        return client.get_model_version_by_alias(name, CHAMPION_ALIAS).version
+    except MlflowException:
+        return None
+
+
+def served_cost(
+    model_uri: str, raw_rows: pd.DataFrame, y: np.ndarray, *, cost_fn: float, cost_fp: float
+) -> float:
+    """Score raw application rows through a registered pyfunc and cost its own accept/refuse decisions."""
+    with prediction_log_disabled():
+        model = mlflow.pyfunc.load_model(model_uri)
+        answer = model.predict(raw_rows, params={"explain": False})
+    errors = answer["error"].notna()
+    if errors.any():
+        first = answer.loc[errors, ["SK_ID_CURR", "error"]].iloc[0].tolist()
+        raise ValueError(f"{model_uri} could not score {int(errors.sum())} holdout rows; first: {first}")
+    return decisions_cost(y, answer["decision"].eq("refused").to_numpy(), cost_fn=cost_fn, cost_fp=cost_fp)
+
+
+def decide_alias(new_cost: float, champion_cost: float | None) -> str:
+    """Champion only when there is no comparable champion or the new cost is strictly lower."""
+    if champion_cost is None or new_cost < champion_cost:
+        return CHAMPION_ALIAS
+    return CHALLENGER_ALIAS
+
+
+def assign_alias(
+    client: MlflowClient,
+    name: str,
+    version: str,
+    *,
+    new_cost: float,
+    raw_rows: pd.DataFrame,
+    y: np.ndarray,
+    cost_fn: float,
+    cost_fp: float,
+) -> AliasDecision:
+    """Compare the new version with the current champion on the same holdout rows and set the alias."""
+    current = champion_version(client, name)
+    champion_cost: float | None = None
+    if current is None:
+        reason = "no champion yet"
+    elif current == version:
+        reason = "this version is already the champion"
+    else:
+        try:
+            champion_cost = served_cost(
+                f"models:/{name}@{CHAMPION_ALIAS}", raw_rows, y, cost_fn=cost_fn, cost_fp=cost_fp
+            )
+        except Exception as exc:  # any failure of the old model to score must keep it, not crash training
+            logger.warning(
+                "The current champion (version %s) cannot score this run's holdout rows (%s: %s); "
+                "keeping it and registering the new version as %s",
+                current,
+                type(exc).__name__,
+                exc,
+                CHALLENGER_ALIAS,
+            )
+            client.set_registered_model_alias(name, CHALLENGER_ALIAS, version)
+            return AliasDecision(
+                CHALLENGER_ALIAS,
+                version,
+                new_cost,
+                current,
+                None,
+                f"champion v{current} could not score the holdout ({type(exc).__name__}); kept",
+            )
+        reason = (
+            f"holdout cost {new_cost:.4f} vs champion v{current} {champion_cost:.4f} on the same holdout rows"
+        )
+    alias = decide_alias(new_cost, champion_cost)
+    client.set_registered_model_alias(name, alias, version)
+    return AliasDecision(alias, version, new_cost, current, champion_cost, reason)

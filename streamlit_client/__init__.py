@@ -1,0 +1,1 @@
+"""Streamlit client of the credit-scoring API (HTTP only; no model code)."""

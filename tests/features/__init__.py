@@ -1,0 +1,1 @@
+"""Tests of custom_model.features (one file per module)."""
