@@ -176,9 +176,9 @@ def _prepared(frame: pd.DataFrame, kinds: Mapping[str, Kind]) -> pd.DataFrame:
     for name, kind in kinds.items():
         values = frame[name]
         if kind == "categorical":
-            out[name] = (
-                values.astype("object").where(values.notna(), None).map(lambda v: v if v is None else str(v))
-            )
+            # numbers as floats first, so an int 1 in one sample and a float 1.0 in the other are one level
+            text = values.astype(float) if _is_numeric(values) else values.astype("object")
+            out[name] = text.astype(str).where(values.notna(), None)
         else:
             out[name] = values.astype(float).replace([np.inf, -np.inf], np.nan)
     return pd.DataFrame(out, index=frame.index)

@@ -1,6 +1,6 @@
-"""Job: write the synthetic Home Credit tables and oracle.csv into a folder (MLproject entry point generate_data).
+"""Job: write the synthetic Home Credit tables and oracle.csv into a folder (MLproject entry generate_data).
 
-    python -m entry_points.generate_data --scale 0.05 --seed 42 --output-dir data/demo
+python -m entry_points.generate_data --scale 0.05 --seed 42 --output-dir data/demo
 """
 
 from __future__ import annotations

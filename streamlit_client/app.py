@@ -31,6 +31,7 @@ from streamlit_client.registry import Champion, RegistryError, load_champion  # 
 from streamlit_client.views import (  # noqa: E402
     BATCH_MAX_ROWS,
     WHAT_IF_FIELDS,
+    apply_edits,
     client_values,
     feature_labels,
     plain_label,
@@ -42,6 +43,7 @@ API_URL_ENV = "CREDIT_SCORING_API_URL"
 API_TIMEOUT_ENV = "CREDIT_SCORING_API_TIMEOUT"
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+MLFLOW_HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
 LOOKUP_TOP_K = 100
 BATCH_TOP_K = 3
 BATCH_CHUNK_ROWS = 500
@@ -74,10 +76,12 @@ def _score(settings: api.ApiSettings, payload: dict) -> list[api.ClientScore] | 
     try:
         return _score_cached(settings.url, settings.read_timeout_s, api.payload_key(payload))
     except ApiUnavailableError as exc:
-        st.error(f"🔌 {exc}", icon=None)
-        st.button("↻ Retry", key=f"retry-{api.payload_key(payload)[:80]}", type="primary")
+        st.error(str(exc), icon=":material/cloud_off:")
+        st.button(
+            "Retry", icon=":material/refresh:", key=f"retry-{api.payload_key(payload)[:80]}", type="primary"
+        )
     except ApiRequestError as exc:
-        st.error(f"⚠️ {exc}")
+        st.error(str(exc), icon=":material/error:")
     return None
 
 
@@ -114,12 +118,13 @@ def _champion(tracking_uri: str) -> Champion | None:
         champion = _champion_cached(tracking_uri)
     except (RegistryError, ClientAppError) as exc:
         st.warning(
-            f"ℹ️ Model information is unavailable, so comparisons with other clients are disabled: {exc}"
+            f"Model information is unavailable, so comparisons with other clients are disabled: {exc}",
+            icon=":material/info:",
         )
-        st.button("↻ Retry reading the model information", key="retry-registry")
+        st.button("Retry reading the model information", icon=":material/refresh:", key="retry-registry")
         return None
     for problem in champion.problems:
-        st.warning(f"ℹ️ Part of the model information could not be read: {problem}")
+        st.warning(f"Part of the model information could not be read: {problem}", icon=":material/info:")
     return champion
 
 
@@ -159,9 +164,9 @@ def _decision_view(client: api.ClientScore) -> None:
     """Journey 1: probability, gauge with the limit, decision, distance to it, reasons in plain words."""
     left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(charts.gauge(client.probability, client.threshold), width="stretch")
+        st.plotly_chart(charts.gauge(client.probability, client.threshold), width="stretch", theme=None)
         st.caption(
-            "Gauge: the black needle bar is this client's estimated risk; the thick black line is the limit "
+            "Gauge: the black bar is this client's estimated risk; the thick black line is the limit "
             f"({text.format_probability(client.threshold)}): at or above it the application is refused."
         )
     with right:
@@ -194,7 +199,7 @@ def _why_view(client: api.ClientScore, champion: Champion | None) -> None:
     contributions = _plain(client.contributions)
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(charts.contributions_chart(contributions), width="stretch")
+        st.plotly_chart(charts.contributions_chart(contributions), width="stretch", theme=None)
         st.caption(text.contributions_summary(contributions))
     with right:
         if champion is None or champion.importance is None:
@@ -202,7 +207,7 @@ def _why_view(client: api.ClientScore, champion: Champion | None) -> None:
         else:
             labels = feature_labels(champion.importance, None)
             importance = champion.importance.assign(label=champion.importance["feature"].map(labels))
-            st.plotly_chart(charts.importance_chart(importance), width="stretch")
+            st.plotly_chart(charts.importance_chart(importance), width="stretch", theme=None)
             st.caption(text.importance_summary(list(importance["label"])))
     table = pd.DataFrame(
         {
@@ -213,7 +218,7 @@ def _why_view(client: api.ClientScore, champion: Champion | None) -> None:
         }
     )
     with st.expander("All factors as a table"):
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", theme=None)
 
 
 def _compare_view(client: api.ClientScore, champion: Champion | None) -> None:
@@ -236,7 +241,9 @@ def _compare_view(client: api.ClientScore, champion: Champion | None) -> None:
     shown = charts.to_display(feature, pd.Series([values.get(feature)])).iloc[0]
     client_value = None if pd.isna(shown) else float(shown)
     st.plotly_chart(
-        charts.distribution_chart(reference, feature, labels[feature], client_value), width="stretch"
+        charts.distribution_chart(reference, feature, labels[feature], client_value),
+        width="stretch",
+        theme=None,
     )
     display = charts.to_display(feature, reference[feature])
     st.caption(
@@ -267,7 +274,7 @@ def _compare_view(client: api.ClientScore, champion: Champion | None) -> None:
         if values.get(x) is not None and values.get(y) is not None
         else None
     )
-    st.plotly_chart(charts.scatter_chart(reference, x, y, labels, point), width="stretch")
+    st.plotly_chart(charts.scatter_chart(reference, x, y, labels, point), width="stretch", theme=None)
     counts = reference["decision"].value_counts()
     st.caption(
         text.scatter_summary(
@@ -285,7 +292,7 @@ def _compare_view(client: api.ClientScore, champion: Champion | None) -> None:
     try:
         similar = nearest_neighbours(reference, values, on, k=k, client_id=client.client_id)
     except ClientAppError as exc:
-        st.info(f"ℹ️ Similar clients: {exc}")
+        st.info(f"Similar clients: {exc}", icon=":material/info:")
         return
     st.write(
         "Closest clients on the model's most important features ("
@@ -307,7 +314,7 @@ def _compare_view(client: api.ClientScore, champion: Champion | None) -> None:
             "Distance (standardised)": similar["distance"].round(2),
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", theme=None)
     n_refused = int((similar["decision"] == "refused").sum())
     defaults = (
         int((similar["TARGET"] == 1).sum())
@@ -329,26 +336,30 @@ def _what_if_view(client: api.ClientScore, champion: Champion | None, settings: 
     )
     with st.form("what_if"):
         edited: dict[str, float] = {}
-        columns = st.columns(len(WHAT_IF_FIELDS))
-        for column, field in zip(columns, WHAT_IF_FIELDS, strict=True):
-            edited[field.name] = column.number_input(
-                f"{field.label} ({field.unit})",
-                min_value=0.0,
-                value=float(field.to_shown(base_fields.get(field.name))),
-                step=field.step,
-                key=f"what_if_{field.name}",
-            )
+        per_row = 4
+        for start in range(0, len(WHAT_IF_FIELDS), per_row):
+            row = WHAT_IF_FIELDS[start : start + per_row]
+            for column, field in zip(st.columns(per_row), row, strict=False):
+                edited[field.name] = column.number_input(
+                    f"{field.label} ({field.unit})",
+                    min_value=0.0,
+                    max_value=field.max_value,
+                    value=float(field.to_shown(base_fields.get(field.name))),
+                    step=field.step,
+                    key=f"what_if_{field.name}",
+                )
         submitted = st.form_submit_button("Re-score with my edits", type="primary")
     if typical:
         names = ", ".join(f.label for f in WHAT_IF_FIELDS if f.name in typical)
-        st.caption(f"Not known for this client, so starting from a typical value: {names}.")
+        st.caption(
+            f"Not known for this client: {names}. The form shows a typical value; it is sent to the model "
+            "only if you change it."
+        )
     if not submitted and "what_if_done" not in st.session_state:
         st.info("Edit the fields, then press “Re-score with my edits”.")
         return
     st.session_state["what_if_done"] = True
-    changed = dict(base_fields)
-    for field in WHAT_IF_FIELDS:
-        changed[field.name] = field.from_shown(edited[field.name])
+    changed = apply_edits(base_fields, edited)
     before = _score(settings, api.fields_request(client.client_id, base_fields, top_k=5))
     after = _score(settings, api.fields_request(client.client_id, changed, top_k=5))
     if before is None or after is None:
@@ -356,7 +367,7 @@ def _what_if_view(client: api.ClientScore, champion: Champion | None, settings: 
     old, new = before[0], after[0]
     for answer in (old, new):
         if answer.error:
-            st.error(f"⚠️ The model could not score this scenario: {answer.error}")
+            st.error(f"The model could not score this scenario: {answer.error}", icon=":material/error:")
             return
     left, right = st.columns(2)
     left.metric("Risk with the original values", text.format_probability(old.probability))
@@ -369,7 +380,9 @@ def _what_if_view(client: api.ClientScore, champion: Champion | None, settings: 
         delta_color="inverse",
     )
     right.markdown(f"Decision: **{text.decision_label(new.decision)}**")
-    st.plotly_chart(charts.what_if_chart(old.probability, new.probability, new.threshold), width="stretch")
+    st.plotly_chart(
+        charts.what_if_chart(old.probability, new.probability, new.threshold), width="stretch", theme=None
+    )
     change = (
         "the decision stays the same"
         if old.decision == new.decision
@@ -397,10 +410,13 @@ def _batch_view(settings: api.ApiSettings, champion: Champion | None) -> None:
             input_columns=None if champion is None else champion.input_columns,
         )
     except ClientAppError as exc:
-        st.error(f"⚠️ {exc}")
+        st.error(str(exc), icon=":material/error:")
         return
     if dropped:
-        st.info(f"ℹ️ Columns the model does not take were left out: {', '.join(dropped[:15])}")
+        st.info(
+            f"Columns the model does not take were left out: {', '.join(dropped[:15])}",
+            icon=":material/info:",
+        )
     answers: list[api.ClientScore] = []
     for start in range(0, len(applicants), BATCH_CHUNK_ROWS):
         chunk = applicants.iloc[start : start + BATCH_CHUNK_ROWS]
@@ -413,15 +429,16 @@ def _batch_view(settings: api.ApiSettings, champion: Champion | None) -> None:
     n_refused = int((results["decision"] == "refused").sum())
     n_errors = int(results["error"].notna().sum())
     st.success(
-        f"Scored {len(results)} applicants: {n_accepted} ✅ accepted, {n_refused} ⛔ refused, "
+        f"Scored {len(results)} applicants: {n_accepted} ✔ accepted, {n_refused} ✖ refused, "
         f"{n_errors} could not be scored."
     )
     shown = results.drop(columns=["explanation"]).assign(
         decision=[text.decision_label(d) if d else "" for d in results["decision"]]
     )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", theme=None)
     st.download_button(
-        "⬇ Download the results (CSV)",
+        "Download the results (CSV)",
+        icon=":material/download:",
         data=results.to_csv(index=False).encode("utf-8"),
         file_name="credit_scoring_results.csv",
         mime="text/csv",
@@ -431,7 +448,12 @@ def _batch_view(settings: api.ApiSettings, champion: Champion | None) -> None:
 
 def main() -> None:
     """Lay the page out: settings, model information, then the chosen journey."""
-    st.set_page_config(page_title="Credit scoring — client explorer", page_icon="💳", layout="wide")
+    st.set_page_config(
+        page_title="Credit scoring — client explorer", page_icon=":material/credit_score:", layout="wide"
+    )
+    # MLflow retries a remote tracking server for minutes by default; a page must fail within seconds.
+    for name, value in MLFLOW_HTTP_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     settings, tracking_uri, view = _sidebar()
     st.title("Credit scoring — client explorer")
     champion = _champion(tracking_uri)
@@ -452,7 +474,7 @@ def main() -> None:
         return
     client = answers[0]
     if client.error:
-        st.error(f"⚠️ Client {client_id} could not be scored — {client.error}")
+        st.error(f"Client {client_id} could not be scored — {client.error}", icon=":material/person_off:")
         return
     st.markdown(
         f"**Client {client.client_id}** — {text.decision_label(client.decision)} — estimated risk "

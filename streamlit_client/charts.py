@@ -21,7 +21,7 @@ DECISION_COLOURS = {"accepted": BLUE, "refused": VERMILLION}
 DECISION_SYMBOLS = {"accepted": "circle", "refused": "x"}
 DECISION_PATTERNS = {"accepted": "", "refused": "/"}
 DECISION_ORDER = ["accepted", "refused"]
-FONT = {"size": 16, "color": "#1a1a1a"}
+FONT = {"size": 15, "color": "#1a1a1a", "family": "Source Sans Pro, DejaVu Sans, sans-serif"}
 
 
 def _layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
@@ -31,7 +31,7 @@ def _layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
         font=FONT,
         height=height,
         template="plotly_white",
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
     )
     return fig
 
@@ -44,13 +44,18 @@ def to_display(feature: str, values: pd.Series) -> pd.Series:
     return numbers
 
 
+def short_label(label: str, width: int = 38) -> str:
+    """Cut a long label for an axis (the full label stays in the hover text and the summary)."""
+    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
+
+
 def axis_title(label: str, feature: str) -> str:
     """Axis title with the unit."""
     return f"{label} ({feature_unit(feature)})"
 
 
 def gauge(probability: float, threshold: float) -> go.Figure:
-    """Probability of default as a gauge, with the acceptance limit drawn as a black line."""
+    """Probability of default as a gauge, with the acceptance limit drawn as a thick black line."""
     fig = go.Figure(
         go.Indicator(
             mode="gauge+number",
@@ -71,32 +76,25 @@ def gauge(probability: float, threshold: float) -> go.Figure:
             },
         )
     )
-    return _layout(
-        fig,
-        title=f"Estimated risk of repayment difficulties (%) — limit {100 * threshold:.1f} %",
-        height=300,
-    )
+    return _layout(fig, title=f"Estimated risk (%), limit {100 * threshold:.1f} %", height=300)
 
 
 def contributions_chart(contributions: Sequence[Contribution], *, n: int = 10) -> go.Figure:
-    """Signed local contributions (log-odds), strongest first; ▲/▼ in the bar text repeat the colour."""
+    """Signed local contributions (log-odds), strongest first; ▲/▼ before each label repeat the colour."""
     top = sorted(contributions, key=lambda c: abs(c.contribution), reverse=True)[:n][::-1]
     fig = go.Figure(
         go.Bar(
             x=[c.contribution for c in top],
-            y=[c.label for c in top],
+            y=[f"{'▲' if c.contribution > 0 else '▼'} {short_label(c.label)}" for c in top],
+            customdata=[c.label for c in top],
             orientation="h",
             marker={"color": [VERMILLION if c.contribution > 0 else BLUE for c in top]},
-            text=[
-                f"▲ +{c.contribution:.2f}" if c.contribution > 0 else f"▼ {c.contribution:.2f}" for c in top
-            ],
-            textposition="auto",
-            hovertemplate="%{y}: %{x:.3f} log-odds<extra></extra>",
+            hovertemplate="%{customdata}: %{x:+.3f} log-odds<extra></extra>",
         )
     )
-    fig.update_xaxes(title="Contribution to the score (log-odds; ▲ right = higher risk, ▼ left = lower risk)")
-    fig.update_yaxes(title="Feature", automargin=True)
-    return _layout(fig, title="Why this score: this client's strongest factors", height=460)
+    fig.update_xaxes(title="Contribution (log-odds)", zeroline=True)
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, title="This client's strongest factors", height=460)
 
 
 def importance_chart(importance: pd.DataFrame, *, n: int = 10) -> go.Figure:
@@ -105,16 +103,15 @@ def importance_chart(importance: pd.DataFrame, *, n: int = 10) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=top["mean_abs_contribution"],
-            y=top["label"],
+            y=[short_label(label) for label in top["label"]],
+            customdata=top["label"],
             orientation="h",
             marker={"color": GREY},
-            text=[f"{v:.2f}" for v in top["mean_abs_contribution"]],
-            textposition="auto",
-            hovertemplate="%{y}: %{x:.3f} log-odds<extra></extra>",
+            hovertemplate="%{customdata}: %{x:.3f} log-odds<extra></extra>",
         )
     )
-    fig.update_xaxes(title="Average size of the contribution over all clients (log-odds)")
-    fig.update_yaxes(title="Feature", automargin=True)
+    fig.update_xaxes(title="Mean |contribution| over clients (log-odds)")
+    fig.update_yaxes(automargin=True)
     return _layout(fig, title="What matters for all clients", height=460)
 
 
@@ -134,17 +131,22 @@ def distribution_chart(
         color_discrete_map=DECISION_COLOURS,
         pattern_shape_map=DECISION_PATTERNS,
         category_orders={"decision": DECISION_ORDER},
-        labels={"value": axis_title(label, feature), "decision": "Decision"},
+        labels={"value": axis_title(short_label(label, 60), feature), "decision": "Decision"},
     )
     fig.update_yaxes(title="Number of clients", row=1, col=1)
     if client_value is not None:
-        fig.add_vline(
+        fig.add_vline(x=client_value, line={"color": BLACK, "width": 3, "dash": "dash"})
+        fig.add_annotation(
             x=client_value,
-            line={"color": BLACK, "width": 3, "dash": "dash"},
-            annotation_text=f"◆ This client: {client_value:,.3g}",
-            annotation_position="top",
+            y=1.0,
+            xref="x",
+            yref="paper",
+            text=f"This client: {client_value:,.3g}",
+            showarrow=False,
+            yanchor="bottom",
+            bgcolor="white",
         )
-    return _layout(fig, title=f"{label}: this client among accepted and refused clients", height=480)
+    return _layout(fig, title=f"{short_label(label, 60)}: accepted vs refused clients", height=500)
 
 
 def scatter_chart(
@@ -172,7 +174,11 @@ def scatter_chart(
         symbol_map=DECISION_SYMBOLS,
         category_orders={"decision": DECISION_ORDER},
         opacity=0.7,
-        labels={"x": axis_title(labels[x], x), "y": axis_title(labels[y], y), "decision": "Decision"},
+        labels={
+            "x": axis_title(short_label(labels[x], 50), x),
+            "y": axis_title(short_label(labels[y], 40), y),
+            "decision": "Decision",
+        },
     )
     if client_point is not None:
         fig.add_trace(
@@ -186,7 +192,7 @@ def scatter_chart(
                 name="★ This client",
             )
         )
-    return _layout(fig, title=f"{labels[x]} and {labels[y]}", height=480)
+    return _layout(fig, title=f"{short_label(labels[x])} and {short_label(labels[y])}", height=500)
 
 
 def what_if_chart(before: float, after: float, threshold: float) -> go.Figure:

@@ -116,10 +116,13 @@ def load_champion(
     try:
         version = client.get_model_version_by_alias(model_name, alias)
     except MlflowException as exc:
-        raise RegistryError(
-            f"the registry at {tracking_uri} has no version of {model_name!r} with alias {alias!r}: "
-            f"{str(exc).splitlines()[0][:200]}"
-        ) from exc
+        first_line = str(exc).splitlines()[0][:200]
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            raise RegistryError(
+                f"the registry at {tracking_uri} has no version of {model_name!r} with alias {alias!r}: "
+                f"{first_line}"
+            ) from exc
+        raise RegistryError(f"the tracking server at {tracking_uri} could not answer: {first_line}") from exc
     except Exception as exc:  # connection errors of a remote tracking server come in many types
         raise RegistryError(f"the tracking server at {tracking_uri} cannot be reached: {exc}") from exc
     run_id = version.run_id

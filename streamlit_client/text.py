@@ -10,8 +10,9 @@ from typing import Any
 from streamlit_client.api import Contribution
 
 DECISION_WORDS = {"accepted": "Accepted", "refused": "Refused"}
-# Icons repeat the meaning carried by colour, so the decision never depends on colour alone.
-DECISION_ICONS = {"accepted": "✅", "refused": "⛔"}
+# Icons repeat the meaning carried by colour, so the decision never depends on colour alone; these two
+# dingbats are in common system fonts (DejaVu), unlike emoji.
+DECISION_ICONS = {"accepted": "✔", "refused": "✖"}
 _DAYS_PER_YEAR = 365.25
 
 
@@ -21,9 +22,9 @@ def format_probability(probability: float) -> str:
 
 
 def decision_label(decision: str | None) -> str:
-    """Icon + word for a decision, e.g. '⛔ Refused'."""
+    """Icon + word for a decision, e.g. '✖ Refused'."""
     if decision not in DECISION_WORDS:
-        return "❔ No decision"
+        return "– No decision"
     return f"{DECISION_ICONS[decision]} {DECISION_WORDS[decision]}"
 
 

@@ -29,13 +29,17 @@ class WhatIfField:
     unit: str
     step: float
     typical: float
+    max_value: float | None = None
     in_days: bool = False
 
     def to_shown(self, raw: Any) -> float:
         """Raw value → value shown (days before application → years); unknown → the typical value."""
         if raw is None or isinstance(raw, str) or not math.isfinite(float(raw)):
             raw = self.typical
-        return abs(float(raw)) / _DAYS_PER_YEAR if self.in_days else float(raw)
+        if self.in_days:
+            # Positive day counts only occur as the source's 365243 "not employed" code: 0 years in work.
+            return 0.0 if float(raw) > 0 else -float(raw) / _DAYS_PER_YEAR
+        return float(raw)
 
     def from_shown(self, shown: float) -> float | int:
         """Value shown → raw value (years → whole days before application, as the data records them)."""
@@ -48,7 +52,23 @@ WHAT_IF_FIELDS = (
     WhatIfField("AMT_ANNUITY", "Loan annuity", "currency units per year", 1_000.0, 25_000.0),
     WhatIfField("AMT_GOODS_PRICE", "Price of the goods", "currency units", 10_000.0, 450_000.0),
     WhatIfField("DAYS_EMPLOYED", "Time in current job", "years", 0.5, -1_500.0, in_days=True),
+    WhatIfField("EXT_SOURCE_2", "External score 2", "0 to 1", 0.01, 0.5, max_value=1.0),
+    WhatIfField("EXT_SOURCE_3", "External score 3", "0 to 1", 0.01, 0.5, max_value=1.0),
 )
+
+
+def apply_edits(base: dict[str, Any], shown: dict[str, float]) -> dict[str, Any]:
+    """Fields to send after the what-if form: only values the user changed replace the known raw values.
+
+    Unchanged fields keep their raw value, so a days → years → days round trip (or the "not employed" code)
+    never alters a field the user did not touch.
+    """
+    fields = dict(base)
+    for field in WHAT_IF_FIELDS:
+        if field.name in shown and not math.isclose(shown[field.name], field.to_shown(base.get(field.name))):
+            fields[field.name] = field.from_shown(shown[field.name])
+    return fields
+
 
 # Application fields sent in a what-if when the model's signature cannot be read (the reference sample's raw
 # fields): a raw-fields request may only carry application columns.
@@ -114,10 +134,11 @@ def client_values(client: ClientScore, reference: pd.DataFrame | None) -> dict[s
 def what_if_defaults(
     client: ClientScore, reference: pd.DataFrame | None, input_columns: Sequence[str] | None
 ) -> tuple[dict[str, Any], list[str]]:
-    """Raw application fields known for the client, and the what-if fields that fall back to a typical value.
+    """Raw application fields known for the client, and the what-if fields not known for them.
 
     Known = the client's reference-sample row and the values the API returned, restricted to the model's input
-    columns (when the signature is known) so that the raw-fields request is accepted.
+    columns (when the signature is known) so that the raw-fields request is accepted. An unknown field is not
+    invented: the form shows a typical value, and it is sent only if the user changes it (see apply_edits).
     """
     allowed = set(input_columns) if input_columns else set(CORE_APPLICATION_FIELDS)
     allowed.discard(ID_COLUMN)
@@ -130,10 +151,8 @@ def what_if_defaults(
     for name, value in reference_row(reference, client.client_id).items():
         if name in allowed and value is not None and (isinstance(value, str) or _is_number(value)):
             known[name] = value
-    typical = [f.name for f in WHAT_IF_FIELDS if f.name not in known]
-    for field in WHAT_IF_FIELDS:
-        known.setdefault(field.name, field.from_shown(field.to_shown(None)))
-    return known, typical
+    unknown = [f.name for f in WHAT_IF_FIELDS if f.name not in known]
+    return known, unknown
 
 
 def read_applicants(

@@ -521,7 +521,7 @@ def test_generated_model_dockerfile_serves_the_self_sufficient_champion_on_8080(
     assert (
         f"--target-port {IMAGE_PORT}" in (PROJECT_DIR / "deploy" / "azure" / "containerapps.sh").read_text()
     )
-    assert f":{IMAGE_PORT} " in (PROJECT_DIR / "ci" / "smoke_image.sh").read_text()
+    assert f':{IMAGE_PORT}"' in (PROJECT_DIR / "ci" / "smoke_image.sh").read_text()
 
 
 def test_probe_takes_client_ids_from_the_models_input_example(champion):

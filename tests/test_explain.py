@@ -57,10 +57,16 @@ def test_linear_contributions_sum_to_the_log_odds() -> None:
         ("PAYMENT_RATE", "Annuity / credit amount"),
         ("EXT_SOURCE_3", "External score 3"),
         ("BURO_DAYS_CREDIT_MEAN", "Credit bureau: days since credit opened (mean over credits)"),
-        ("ACTIVE_AMT_CREDIT_SUM_DEBT_SUM", "Credit bureau, active credits: remaining debt (total over credits)"),
+        (
+            "ACTIVE_AMT_CREDIT_SUM_DEBT_SUM",
+            "Credit bureau, active credits: remaining debt (total over credits)",
+        ),
         ("INSTAL_DPD_MAX", "Instalment payments: days paid late (highest over payments)"),
         ("INSTAL_COUNT", "Instalment payments: number of payments"),
-        ("BURO_CREDIT_TYPE_Microloan_MEAN", "Credit bureau: share with credit type: Microloan (mean over credits)"),
+        (
+            "BURO_CREDIT_TYPE_Microloan_MEAN",
+            "Credit bureau: share with credit type: Microloan (mean over credits)",
+        ),
         ("NAME_INCOME_TYPE_Working", "Income type: Working"),
         ("NAME_TYPE_SUITE = Spouse, partner", "Accompanied by: Spouse, partner"),
         ("SOMETHING_NEW", "Something new"),

@@ -61,7 +61,9 @@ def test_events_are_written_one_row_per_answered_client(tmp_path: Path) -> None:
     assert log.written_events == 3 and log.failed_events == 0
 
 
-def test_a_broken_sink_is_logged_and_counted_not_raised(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_broken_sink_is_logged_and_counted_not_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     url = f"sqlite:///{tmp_path / 'no_such_folder' / 'events.db'}"
     log = PredictionLog(url)
     with caplog.at_level(logging.ERROR, logger="custom_model.prediction_log"):

@@ -46,7 +46,10 @@ def test_integral_float_ids_are_accepted() -> None:
         (pd.DataFrame({"SK_ID_CURR": []}), "empty request"),
         (pd.DataFrame({"AMT_CREDIT": [1.0]}), r"column SK_ID_CURR is required.*AMT_CREDIT"),
         (pd.DataFrame({"SK_ID_CURR": [1], "TARGET": [0]}), r"unknown column\(s\) \['TARGET'\]"),
-        (pd.DataFrame({"SK_ID_CURR": [1, 2], "AMT_CREDTI": [1.0, 2.0]}), r"unknown column\(s\) \['AMT_CREDTI'\]"),
+        (
+            pd.DataFrame({"SK_ID_CURR": [1, 2], "AMT_CREDTI": [1.0, 2.0]}),
+            r"unknown column\(s\) \['AMT_CREDTI'\]",
+        ),
         (pd.DataFrame({"SK_ID_CURR": [1, 2.5]}), r"SK_ID_CURR must hold integers; got 2\.5 .* on row 1"),
         (pd.DataFrame({"SK_ID_CURR": [1, None]}), r"SK_ID_CURR must hold integers; got null on row 1"),
         (pd.DataFrame({"SK_ID_CURR": [1, "2"]}), r"SK_ID_CURR must hold integers; got '2' \(text\) on row 1"),

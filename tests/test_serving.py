@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 import requests
 import sqlalchemy as sa
+import yaml
 from mlflow import MlflowClient
 
 from custom_model import CHAMPION_ALIAS, REGISTERED_MODEL_NAME
@@ -173,7 +174,10 @@ def test_explanations_on_off_and_top_k(served: Served) -> None:
     [
         ({"dataframe_split": {"columns": ["AMT_CREDIT"], "data": [[1.0]]}}, "column SK_ID_CURR is required"),
         ({"dataframe_split": {"columns": ["SK_ID_CURR"], "data": [[1.5]]}}, "SK_ID_CURR must hold integers"),
-        ({"dataframe_split": {"columns": ["SK_ID_CURR"], "data": [["abc"]]}}, "SK_ID_CURR must hold integers"),
+        (
+            {"dataframe_split": {"columns": ["SK_ID_CURR"], "data": [["abc"]]}},
+            "SK_ID_CURR must hold integers",
+        ),
         (
             {"dataframe_records": [{"SK_ID_CURR": 1, "AMT_CREDIT": "a lot"}]},
             "column AMT_CREDIT must be a number or null; got 'a lot' (text) on row 0",
@@ -222,7 +226,9 @@ def test_every_answered_row_is_logged(served: Served) -> None:
     while count() < before + len(ids) and time.monotonic() < deadline:
         time.sleep(0.1)
     events = pd.read_sql_query(
-        sa.text("select * from prediction_events where id > :before order by id"), engine, params={"before": before}
+        sa.text("select * from prediction_events where id > :before order by id"),
+        engine,
+        params={"before": before},
     )
     assert events["sk_id_curr"].tolist() == ids
     np.testing.assert_allclose(events["probability_default"].iloc[:4], answer["probability_default"].iloc[:4])
@@ -234,19 +240,23 @@ def test_every_answered_row_is_logged(served: Served) -> None:
 
 def test_generate_dockerfile_bundles_model_code_and_pinned_requirements(served: Served) -> None:
     out = served.folder / "docker"
+    bin_dir = Path(sys.executable).parent
     env = {**os.environ, "MLFLOW_TRACKING_URI": served.tracking_uri}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     subprocess.run(
-        [str(Path(sys.executable).parent / "mlflow"), "models", "generate-dockerfile", "-m", CHAMPION_URI, "-d", str(out)],
+        [str(bin_dir / "mlflow"), "models", "generate-dockerfile", "-m", CHAMPION_URI, "-d", str(out)],
         env=env,
         check=True,
         capture_output=True,
         timeout=120,
     )
     dockerfile = (out / "Dockerfile").read_text()
-    assert "EXPOSE 8080" in dockerfile
-    assert "requirements.txt" in dockerfile
+    # MLflow's image serves on port 8080 (no EXPOSE line): docker run -p 5001:8080 IMAGE
+    assert "COPY model_dir /opt/ml/model" in dockerfile
+    assert "_install_pyfunc_deps('/opt/ml/model'" in dockerfile
+    assert "C._serve(" in dockerfile
     model_dir = out / "model_dir"
+    assert str(yaml.safe_load((model_dir / "registered_model_meta").read_text())["model_version"]) == "1"
     assert (model_dir / "code" / "custom_model" / "model.py").is_file()
     assert (model_dir / "code" / "custom_model" / "pyfunc_entry.py").is_file()
     assert "lightgbm==4.7.0" in (model_dir / "requirements.txt").read_text()

@@ -31,7 +31,7 @@ STATUS_LEVELS: tuple[str, ...] = schema.table(schema.BUREAU_BALANCE).column("STA
 _LATE_STATUSES = ("1", "2", "3", "4", "5")
 CATEGORICAL_COLUMNS: tuple[str, ...] = tuple(c.name for c in schema.table(schema.BUREAU).categorical())
 
-#: Kernel numeric spec (SPEC §2.2 B3) plus DAYS_ENDDATE_FACT; applied to BURO_, ACTIVE_ and CLOSED_.
+#: Kernel numeric spec (SPEC §2.2 B3) plus DAYS_ENDDATE_FACT (not for ACTIVE_); for BURO_, ACTIVE_, CLOSED_.
 NUMERIC_SPEC: dict[str, tuple[str, ...]] = {
     "DAYS_CREDIT": ("min", "max", "mean", "var"),
     "DAYS_CREDIT_ENDDATE": ("min", "max", "mean"),
@@ -117,7 +117,9 @@ def bureau_features(bureau: pd.DataFrame, bureau_balance: pd.DataFrame | None = 
         subset = frame.loc[status == active_levels.index(level)]
         sub_grouped = subset.groupby(ID_CURR, sort=True)
         count = counts(sub_grouped, f"{prefix}_COUNT").reindex(clients).fillna(0.0)
-        blocks += [count, group_stats(sub_grouped, spec, prefix), _debt_ratio(sub_grouped, prefix)]
+        # an active credit has no actual end date yet (DAYS_ENDDATE_FACT is always missing there)
+        sub_spec = {c: s for c, s in spec.items() if not (level == "Active" and c == "DAYS_ENDDATE_FACT")}
+        blocks += [count, group_stats(sub_grouped, sub_spec, prefix), _debt_ratio(sub_grouped, prefix)]
     return join_blocks(blocks, clients)
 
 

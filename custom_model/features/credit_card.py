@@ -1,4 +1,4 @@
-"""Credit card monthly balances: CC_ statistics of every numeric column, utilisation, last-12-months window."""
+"""Credit card monthly balances: CC_ statistics of each numeric column, utilisation, last-12-months window."""
 
 from __future__ import annotations
 

@@ -44,9 +44,9 @@ class SearchConfig:
     n_folds: int = 3
     max_evals: int = 10
     seed: int = 42
-    num_threads: int = 2
-    max_rounds: int = 400
-    early_stopping_rounds: int = 30
+    num_threads: int = 1
+    max_rounds: int = 300
+    early_stopping_rounds: int = 20
 
 
 @dataclass(frozen=True)
@@ -273,14 +273,14 @@ def search_space(family: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Hyperopt space of a family and the seed points that try every imbalance method with default values."""
     if family == "logreg":
         space = {
-            "C": hp.loguniform("C", math.log(1e-3), math.log(10.0)),
+            "C": hp.loguniform("C", math.log(1e-3), math.log(1.0)),
             "imbalance": hp.choice("imbalance", IMBALANCE_METHODS),
         }
         seeds = [{"C": 0.1, "imbalance": i} for i in range(len(IMBALANCE_METHODS))]
         return space, seeds
     if family == "lightgbm":
         space = {
-            "learning_rate": hp.loguniform("learning_rate", math.log(0.03), math.log(0.2)),
+            "learning_rate": hp.loguniform("learning_rate", math.log(0.05), math.log(0.3)),
             "num_leaves": hp.quniform("num_leaves", 7, 63, 1),
             "min_child_samples": hp.quniform("min_child_samples", 10, 200, 5),
             "feature_fraction": hp.uniform("feature_fraction", 0.2, 0.9),

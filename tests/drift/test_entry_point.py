@@ -1,4 +1,4 @@
-"""The drift job end to end on the tiny champion: reports, MLflow links, alerts, the real server's event log."""
+"""The drift job end to end on the tiny champion: reports, MLflow links, alerts, the served event log."""
 
 from __future__ import annotations
 
@@ -115,8 +115,9 @@ def test_production_drift_reads_the_log_written_by_the_real_server(tiny_store: T
     assert count == len(ids)
     out = tmp_path / "reports"
     code = job.main(
-        ["--source", "log", "--prediction-log", log_url, "--window-days", "1", "--data-dir",
-         str(tiny_store.data_dir), "--output-dir", str(out), "--max-drift-share", "0.99", "--psi-alert-band", "none"]
+        ["--source", "log", "--prediction-log", log_url, "--window-days", "1",
+         "--data-dir", str(tiny_store.data_dir), "--output-dir", str(out),
+         "--max-drift-share", "0.99", "--psi-alert-band", "none"]
     )  # fmt: skip
     assert code == job.EXIT_OK
     report = _report(out)

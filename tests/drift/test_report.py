@@ -132,6 +132,15 @@ def test_constant_reference_that_varies_now_is_tested_not_skipped() -> None:
     assert [c.column for c in summary.drifted_features] == ["X"]
 
 
+def test_integer_and_float_flags_are_the_same_levels() -> None:
+    rng = np.random.default_rng(9)
+    reference = pd.DataFrame({"FLAG": rng.integers(0, 2, 3_000)})
+    current = pd.DataFrame({"FLAG": np.where(rng.random(1_000) < 0.1, np.nan, rng.integers(0, 2, 1_000))})
+    (column,) = drift_report(reference, current, columns=["FLAG"]).columns
+    assert column.kind == "categorical" and not column.drifted
+    assert column.statistic < 0.05
+
+
 def test_nothing_comparable_still_writes_json_without_html(tmp_path) -> None:
     frame = pd.DataFrame({"X": [np.nan, np.nan]})
     summary = drift_report(frame, frame, columns=["X", "Y"])

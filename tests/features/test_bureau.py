@@ -80,6 +80,8 @@ def test_client_statistics_are_hand_computed(bureau, balance):
     assert one["ACTIVE_COUNT"] == 1.0 and one["ACTIVE_DAYS_CREDIT_MEAN"] == -100.0
     assert one["CLOSED_COUNT"] == 1.0 and one["CLOSED_DAYS_CREDIT_MEAN"] == -300.0
     assert one["ACTIVE_DEBT_CREDIT_RATIO"] == 0.5
+    assert "ACTIVE_DAYS_ENDDATE_FACT_MEAN" not in out.columns  # always missing for an active credit
+    assert "CLOSED_DAYS_ENDDATE_FACT_MEAN" in out.columns
 
 
 def test_single_credit_zero_total_and_no_closed_credit_give_missing(bureau, balance):

@@ -65,7 +65,7 @@ def test_lookup_shows_probability_decision_distance_and_reasons(app_env: ServedM
     at = _app("decision", client_id)
 
     assert not at.exception
-    word = {"accepted": "✅ Accepted", "refused": "⛔ Refused"}[decision]
+    word = {"accepted": "✔ Accepted", "refused": "✖ Refused"}[decision]
     assert at.subheader[0].value == f"Decision: {word}"
     assert at.metric[0].value == f"{100 * probability:.1f} %"
     page = _texts(at)
@@ -137,7 +137,7 @@ def test_compare_shows_distribution_scatter_and_similar_clients(app_env: ServedM
     assert len(table) == 5
     assert client_id not in set(table["Client id"])
     assert set(table["Client id"]) <= set(app_env.reference["SK_ID_CURR"])
-    refused = int((table["Decision"] == "⛔ Refused").sum())
+    refused = int((table["Decision"] == "✖ Refused").sum())
     assert f"Of the 5 most similar clients, {refused} were refused and {5 - refused} accepted" in captions
 
     at.slider(key="n_neighbours").set_value(8).run()
@@ -212,12 +212,12 @@ def test_batch_scores_an_uploaded_csv_and_offers_the_results(app_env: ServedMode
     accepted += new == "accepted"
     refused += new == "refused"
     assert at.success[0].value == (
-        f"Scored 6 applicants: {accepted} ✅ accepted, {refused} ⛔ refused, 1 could not be scored."
+        f"Scored 6 applicants: {accepted} ✔ accepted, {refused} ✖ refused, 1 could not be scored."
     )
     shown = at.dataframe[0].value
     assert list(shown["SK_ID_CURR"]) == [*sample["SK_ID_CURR"], 999999999, 123]
     assert shown["error"].notna().tolist() == [False] * 4 + [True, False]
-    assert at.get("download_button")[0].label == "⬇ Download the results (CSV)"
+    assert at.get("download_button")[0].label == "Download the results (CSV)"
 
 
 def test_widget_changes_reuse_cached_answers(app_env: ServedModel, caplog: pytest.LogCaptureFixture) -> None:

@@ -20,9 +20,9 @@ def test_threshold_sentence_gives_the_distance_in_percentage_points() -> None:
 
 
 def test_decision_label_carries_an_icon_and_a_word() -> None:
-    assert text.decision_label("accepted") == "✅ Accepted"
-    assert text.decision_label("refused") == "⛔ Refused"
-    assert text.decision_label(None) == "❔ No decision"
+    assert text.decision_label("accepted") == "✔ Accepted"
+    assert text.decision_label("refused") == "✖ Refused"
+    assert text.decision_label(None) == "– No decision"
 
 
 def test_format_value_writes_days_as_years_and_amounts_with_separators() -> None:

@@ -10,6 +10,7 @@ from streamlit_client.errors import InputFileError
 from streamlit_client.views import (
     WHAT_IF_FIELDS,
     WhatIfField,
+    apply_edits,
     client_values,
     feature_labels,
     plain_label,
@@ -74,9 +75,24 @@ def test_what_if_defaults_use_known_values_and_report_the_typical_ones() -> None
     assert fields["AMT_CREDIT"] == 300000.0
     assert fields["NAME_CONTRACT_TYPE"] == "Cash loans"
     assert "EXT_X" not in fields and "SK_ID_CURR" not in fields  # not a model input / sent separately
-    assert typical == ["AMT_ANNUITY", "AMT_GOODS_PRICE", "DAYS_EMPLOYED"]
-    assert fields["DAYS_EMPLOYED"] == -1500
-    assert {f.name for f in WHAT_IF_FIELDS} <= set(fields)
+    assert typical == ["AMT_ANNUITY", "AMT_GOODS_PRICE", "DAYS_EMPLOYED", "EXT_SOURCE_2", "EXT_SOURCE_3"]
+    assert "DAYS_EMPLOYED" not in fields  # unknown stays unknown: no invented value is sent
+
+
+def test_apply_edits_sends_only_the_fields_the_user_changed() -> None:
+    base = {"AMT_CREDIT": 300000.0, "DAYS_EMPLOYED": 365243, "NAME_CONTRACT_TYPE": "Cash loans"}
+    shown = {f.name: f.to_shown(base.get(f.name)) for f in WHAT_IF_FIELDS}
+    assert shown["DAYS_EMPLOYED"] == 0.0  # the source's "not employed" code is shown as 0 years
+    assert apply_edits(base, shown) == base  # nothing changed: raw values kept, unknown fields not invented
+    shown["AMT_CREDIT"] = 450000.0
+    shown["DAYS_EMPLOYED"] = 2.0
+    shown["EXT_SOURCE_2"] = 0.7
+    assert apply_edits(base, shown) == {
+        "AMT_CREDIT": 450000.0,
+        "DAYS_EMPLOYED": -730,
+        "NAME_CONTRACT_TYPE": "Cash loans",
+        "EXT_SOURCE_2": 0.7,
+    }
 
 
 def test_read_applicants_keeps_model_inputs_and_reports_the_other_columns() -> None:
