@@ -90,7 +90,7 @@ def _cat(name: str, levels: tuple[str, ...]) -> Column:
 
 
 _APPLICATION_TRAIN = (
-    Column("SK_ID_CURR", "int64", "ID"),
+    Column("SK_ID_CURR", "int64", "id"),
     Column("TARGET", "int64", "target"),
     _cat("NAME_CONTRACT_TYPE", ("Cash loans", "Revolving loans")),
     _cat("CODE_GENDER", ("F", "M", "XNA")),
@@ -364,8 +364,8 @@ _APPLICATION_TRAIN = (
     Column("AMT_REQ_CREDIT_BUREAU_YEAR", "float64", "float"),
 )
 _BUREAU = (
-    Column("SK_ID_CURR", "int64", "ID"),
-    Column("SK_ID_BUREAU", "int64", "ID"),
+    Column("SK_ID_CURR", "int64", "id"),
+    Column("SK_ID_BUREAU", "int64", "id"),
     _cat("CREDIT_ACTIVE", ("Closed", "Active", "Sold", "Bad debt")),
     _cat("CREDIT_CURRENCY", ("currency 1", "currency 2", "currency 3", "currency 4")),
     Column("DAYS_CREDIT", "int64", "int"),
@@ -402,13 +402,13 @@ _BUREAU = (
     Column("AMT_ANNUITY", "float64", "float"),
 )
 _BUREAU_BALANCE = (
-    Column("SK_ID_BUREAU", "int64", "ID"),
+    Column("SK_ID_BUREAU", "int64", "id"),
     Column("MONTHS_BALANCE", "int64", "int"),
     _cat("STATUS", ("C", "0", "X", "1", "5", "2", "3", "4")),
 )
 _PREVIOUS_APPLICATION = (
-    Column("SK_ID_PREV", "int64", "ID"),
-    Column("SK_ID_CURR", "int64", "ID"),
+    Column("SK_ID_PREV", "int64", "id"),
+    Column("SK_ID_CURR", "int64", "id"),
     _cat(
         "NAME_CONTRACT_TYPE", ("Cash loans", "Consumer loans", "Revolving loans", "XNA")
     ),
@@ -582,8 +582,8 @@ _PREVIOUS_APPLICATION = (
     Column("NFLAG_INSURED_ON_APPROVAL", "float64", "flag"),
 )
 _POS_CASH_BALANCE = (
-    Column("SK_ID_PREV", "int64", "ID"),
-    Column("SK_ID_CURR", "int64", "ID"),
+    Column("SK_ID_PREV", "int64", "id"),
+    Column("SK_ID_CURR", "int64", "id"),
     Column("MONTHS_BALANCE", "int64", "int"),
     Column("CNT_INSTALMENT", "float64", "float"),
     Column("CNT_INSTALMENT_FUTURE", "float64", "float"),
@@ -605,8 +605,8 @@ _POS_CASH_BALANCE = (
     Column("SK_DPD_DEF", "int64", "int"),
 )
 _INSTALLMENTS_PAYMENTS = (
-    Column("SK_ID_PREV", "int64", "ID"),
-    Column("SK_ID_CURR", "int64", "ID"),
+    Column("SK_ID_PREV", "int64", "id"),
+    Column("SK_ID_CURR", "int64", "id"),
     Column("NUM_INSTALMENT_VERSION", "float64", "float"),
     Column("NUM_INSTALMENT_NUMBER", "int64", "int"),
     Column("DAYS_INSTALMENT", "float64", "float"),
@@ -615,8 +615,8 @@ _INSTALLMENTS_PAYMENTS = (
     Column("AMT_PAYMENT", "float64", "float"),
 )
 _CREDIT_CARD_BALANCE = (
-    Column("SK_ID_PREV", "int64", "ID"),
-    Column("SK_ID_CURR", "int64", "ID"),
+    Column("SK_ID_PREV", "int64", "id"),
+    Column("SK_ID_CURR", "int64", "id"),
     Column("MONTHS_BALANCE", "int64", "int"),
     Column("AMT_BALANCE", "float64", "float"),
     Column("AMT_CREDIT_LIMIT_ACTUAL", "int64", "int"),

@@ -193,6 +193,7 @@ def _run_evidently(
     num_threshold: float,
     cat_method: str,
     cat_threshold: float,
+    drift_share: float,
 ) -> tuple[Any, dict[str, float]]:
     """Run evidently's DataDriftPreset with explicit methods; return the snapshot and statistic per column."""
     numeric = [c for c, k in kinds.items() if k == "numeric"]
@@ -200,6 +201,7 @@ def _run_evidently(
     definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
     preset = DataDriftPreset(
         columns=list(kinds),
+        drift_share=drift_share,
         num_method=num_method,
         num_threshold=num_threshold,
         cat_method=cat_method,
@@ -252,11 +254,14 @@ def drift_report(
     cat_threshold: float = CAT_THRESHOLD,
     sample_size: int | None = None,
     seed: int = 0,
+    html_drift_share: float = 0.5,
 ) -> DriftSummary:
     """Compare ``columns`` of current vs reference data (ranked by importance, first = most important).
 
     ``score_column`` (the predicted probability) is tested like the others, kept out of the feature drift
     share, and also gets a score-stability PSI. ``sample_size`` caps each frame to that many rows (seeded).
+    ``html_drift_share`` only sets the "dataset drift" headline of evidently's HTML (share of all its
+    columns, score included); the alert rules live in `drift.alerts`.
     """
     _check_methods(num_method, cat_method)
     if reference.empty or current.empty:
@@ -287,8 +292,13 @@ def drift_report(
             num_threshold=num_threshold,
             cat_method=cat_method,
             cat_threshold=cat_threshold,
+            drift_share=html_drift_share,
         )
 
+    stability = None
+    if score_column is not None and score_column not in skipped:
+        # scores left missing (reference rows without an unbiased score) are absent, not a bin of their own
+        stability = psi_mod.score_stability(reference[score_column].dropna(), current[score_column].dropna())
     results = []
     for rank, name in enumerate(columns, start=1):
         label = labels.get(name, name)
@@ -306,7 +316,10 @@ def drift_report(
         kind = kinds[name]
         method, threshold = (num_method, num_threshold) if kind == "numeric" else (cat_method, cat_threshold)
         statistic = statistics[name]
-        column_psi = _column_psi(reference[name], current[name], kind)
+        if name == score_column and stability is not None:
+            column_psi = stability.psi
+        else:
+            column_psi = _column_psi(reference[name], current[name], kind)
         results.append(
             ColumnDrift(
                 name,
@@ -322,10 +335,6 @@ def drift_report(
             )
         )
 
-    stability = None
-    if score_column is not None and score_column not in skipped:
-        # scores left missing (reference rows without an unbiased score) are absent, not a bin of their own
-        stability = psi_mod.score_stability(reference[score_column].dropna(), current[score_column].dropna())
     summary = DriftSummary(
         columns=tuple(results),
         n_reference=len(reference),

@@ -42,7 +42,9 @@ def log_drift_run(
     }
     name = f"drift-{source}-{champion.name}-v{champion.version}"
     with mlflow.start_run(experiment_id=experiment_id, run_name=name, tags=tags) as run:
-        mlflow.log_params({k: str(v) for k, v in params.items()})
+        # under `mlflow run` this is the project's run, which already holds the MLproject parameters
+        logged = client.get_run(run.info.run_id).data.params
+        mlflow.log_params({k: str(v) for k, v in params.items() if k not in logged})
         metrics = {
             "drift_share": summary.drift_share,
             "n_features_tested": len(summary.tested_features),

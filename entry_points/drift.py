@@ -123,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         cat_threshold=args.cat_threshold,
         sample_size=args.sample_size or None,
         seed=args.seed,
+        html_drift_share=args.max_drift_share,
     )
     rules = AlertRules(max_drift_share=args.max_drift_share, psi_alert_band=args.psi_alert_band)
     alerts = evaluate(summary, rules)

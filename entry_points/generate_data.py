@@ -31,6 +31,14 @@ def scale_param(text: str) -> float:
     return value
 
 
+def seed_param(text: str) -> int:
+    """Parse --seed: a non-negative integer, also accepted as ``42.0`` (MLflow passes floats)."""
+    value = int_param(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options of the job."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -40,7 +48,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.05,
         help=f"fraction of the real row counts, {synthetic.MIN_SCALE}–{synthetic.MAX_SCALE} (default 0.05)",
     )
-    parser.add_argument("--seed", type=int_param, default=42, help="random seed (default 42)")
+    parser.add_argument("--seed", type=seed_param, default=42, help="random seed (default 42)")
     parser.add_argument("--output-dir", type=Path, default=Path("data/demo"), help="folder to (re)create")
     return parser.parse_args(argv)
 

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 
 from custom_model import schema
 from custom_model.errors import DataSourceError
+from custom_model.io import Tables
 
 logger = logging.getLogger(__name__)
 
@@ -315,6 +316,16 @@ class SyntheticData:
 
     tables: dict[str, pd.DataFrame]
     oracle: pd.DataFrame
+
+    def to_tables(self) -> Tables:
+        """The tables as `custom_model.io.load_tables` returns them (application text columns as object)."""
+        frames = {}
+        for name, frame in self.tables.items():
+            if schema.table(name).required:
+                text = [c.name for c in schema.table(name).categorical()]
+                frame = frame.astype({c: object for c in text})
+            frames[name.lower()] = frame
+        return Tables(**frames)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1398,7 +1409,7 @@ def _credit_card(
 # ------------------------------------------------------------------------------------------------
 #: Weights of the application part and of the history part of the default log-odds (tuned with
 #: benchmarks/calibrate_generator.py: oracle AUC ≈ 0.81, application-only LightGBM ≈ 0.75).
-APP_WEIGHT = 1.25
+APP_WEIGHT = 1.32
 HISTORY_WEIGHT = 0.72
 
 
@@ -1494,6 +1505,8 @@ def generate_tables(
 ) -> SyntheticData:
     """Generate the seven tables (train and test apart) and the oracle default probabilities, reproducibly."""
     validate_scale(scale)
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
     report = progress or (lambda message: logger.info(message))
     counts = target_row_counts(scale)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
@@ -1547,15 +1560,7 @@ def generate_tables(
     card_loans = _loans(rng, prev, p_client, p_bad, card_linked, np.empty(0, dtype=np.int64), clients)
     card_ids = card_loans.sk_id_prev.copy()
     card_ids[swapped] = card_orphans[:orphan_take]
-    card_loans = _Loans(
-        card_ids,
-        card_loans.client,
-        card_loans.decision,
-        card_loans.term,
-        card_loans.annuity,
-        np.ones(n_cards, dtype=bool),
-        card_loans.badness,
-    )
+    card_loans = replace(card_loans, sk_id_prev=card_ids, revolving=np.ones(n_cards, dtype=bool))
     card, card_client, utilisation = _credit_card(rng, card_loans, ids, counts[schema.CREDIT_CARD_BALANCE])
     report(f"credit_card_balance: {len(card):,} rows")
 

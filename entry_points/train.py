@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlflow
@@ -22,7 +22,14 @@ from mlflow.tracking import MlflowClient
 from threadpoolctl import threadpool_limits
 
 from custom_model import REGISTERED_MODEL_NAME, schema
-from custom_model.cost import DEFAULT_COST_FN, DEFAULT_COST_FP, bayes_threshold, confusion, tune_threshold
+from custom_model.cost import (
+    DEFAULT_COST_FN,
+    DEFAULT_COST_FP,
+    bayes_threshold,
+    business_cost,
+    confusion,
+    tune_threshold,
+)
 from custom_model.features.application import RAW_COLUMNS
 from custom_model.features.assemble import client_snapshot
 from custom_model.labels import feature_label
@@ -59,6 +66,7 @@ from entry_points.training.tracking import (
     log_trial,
     loggable_params,
     tracking_uri,
+    use_experiment,
 )
 
 logger = logging.getLogger(__name__)
@@ -102,6 +110,7 @@ class TrainResult:
     version: str
     alias: AliasDecision
     seconds: float
+    comparison: pd.DataFrame = field(repr=False, compare=False)
 
 
 def parse_families(text: str) -> tuple[str, ...]:
@@ -321,7 +330,7 @@ def _run(settings: TrainSettings, *, project_dir: Path) -> TrainResult:
         num_threads=settings.num_threads,
         max_rounds=settings.max_rounds,
     )
-    mlflow.set_experiment(experiment)
+    use_experiment(experiment)
     with mlflow.start_run(run_name=f"train-{'-'.join(settings.families)}") as parent:
         mlflow.set_tags({"kind": "training", "data_dir": str(data_dir), "synthetic": str(data.synthetic)})
         mlflow.log_params(
@@ -346,16 +355,33 @@ def _run(settings: TrainSettings, *, project_dir: Path) -> TrainResult:
         mlflow.log_text("\n".join(X_sel.columns), "features.txt")
 
         results = _family_runs(X_sel, y_sel, settings, config)
+        _warn_if_too_good(max(r.best.metrics["auc"] for r in results.values()), synthetic=data.synthetic)
         comparison = _comparison(results)
+        chosen = results[comparison.loc[0, "family"]].best
+        logger.info("chosen: %s %s (out-of-fold cost %.4f)", chosen.family, chosen.params, chosen.cost)
+        # Every family's best is refitted and costed on the holdout for the comparison table only:
+        # the choice above was made on out-of-fold costs, before any holdout row was scored.
+        estimators = {f: refit(results[f].best, X_sel, y_sel, config=config) for f in comparison["family"]}
+        probas = {f: predict_proba(e, X_hold) for f, e in estimators.items()}
+        comparison["holdout_cost"] = [
+            business_cost(
+                y_hold,
+                probas[f],
+                results[f].best.search.threshold,
+                cost_fn=settings.cost_fn,
+                cost_fp=settings.cost_fp,
+            )
+            for f in comparison["family"]
+        ]
+        comparison["holdout_auc"] = [
+            control_metrics(y_hold, probas[f], 0.5)["auc"] for f in comparison["family"]
+        ]
         log_csv(comparison, "family_comparison.csv")
         print(comparison.to_string(index=False, float_format=lambda v: f"{v:.4f}"), flush=True)
-        chosen = results[comparison.loc[0, "family"]].best
-        _warn_if_too_good(chosen.metrics["auc"], synthetic=data.synthetic)
-        logger.info("chosen: %s %s (out-of-fold cost %.4f)", chosen.family, chosen.params, chosen.cost)
 
-        estimator = refit(chosen, X_sel, y_sel, config=config)
+        estimator = estimators[chosen.family]
         threshold = chosen.search.threshold
-        proba_hold = predict_proba(estimator, X_hold)
+        proba_hold = probas[chosen.family]
         holdout = _holdout_metrics(y_hold, proba_hold, threshold=threshold, settings=settings)
         oracle = _oracle_metrics(data.oracle, X_hold.index, y_hold, settings)
         mlflow.set_tag("chosen_family", chosen.family)
@@ -458,6 +484,7 @@ def _run(settings: TrainSettings, *, project_dir: Path) -> TrainResult:
         version=version,
         alias=decision,
         seconds=seconds,
+        comparison=comparison,
     )
 
 

@@ -99,13 +99,11 @@ def _sidebar() -> tuple[api.ApiSettings, str, str]:
         help=f"Where the model registry and the champion's artifacts are ({TRACKING_URI_ENV}).",
     )
     keys = list(VIEWS)
-    wanted = st.query_params.get("view", "decision")
+    if "view" not in st.session_state:  # first run of the session: the page URL may choose the journey
+        wanted = st.query_params.get("view", "decision")
+        st.session_state["view"] = wanted if wanted in keys else keys[0]
     view = st.sidebar.radio(
-        "What do you want to do?",
-        options=keys,
-        index=keys.index(wanted) if wanted in keys else 0,
-        format_func=VIEWS.__getitem__,
-        key="view",
+        "What do you want to do?", options=keys, format_func=VIEWS.__getitem__, key="view"
     )
     st.query_params["view"] = view
     timeout = float(os.environ.get(API_TIMEOUT_ENV, api.ApiSettings.read_timeout_s))
@@ -132,22 +130,19 @@ def _pick_client(champion: Champion | None) -> int | None:
     """Searchable list of the reference clients plus a free-text id; the page URL can pre-select one."""
     ids = [] if champion is None or champion.reference is None else sorted(champion.reference["SK_ID_CURR"])
     ids = [int(i) for i in ids]
-    wanted = st.query_params.get("client", "")
-    wanted_id = int(wanted) if wanted.isdigit() else None
+    if "picked_id" not in st.session_state:  # first run of the session: the page URL may pre-select a client
+        wanted = st.query_params.get("client", "")
+        wanted_id = int(wanted) if wanted.isdigit() else None
+        st.session_state["picked_id"] = wanted_id if wanted_id in ids else (ids[0] if ids else None)
+        st.session_state["typed_id"] = "" if wanted_id in ids else wanted
     left, right = st.columns(2)
     picked = left.selectbox(
         "Client from the reference sample (type to search)",
         options=ids,
-        index=ids.index(wanted_id) if wanted_id in ids else (0 if ids else None),
         placeholder="No reference sample available",
         key="picked_id",
     )
-    typed = right.text_input(
-        "…or type any client id",
-        value="" if wanted_id in ids else wanted,
-        placeholder="e.g. 100001",
-        key="typed_id",
-    ).strip()
+    typed = right.text_input("…or type any client id", placeholder="e.g. 100001", key="typed_id").strip()
     if typed:
         if not typed.isdigit():
             st.error(f"“{typed}” is not a client id: expected a whole number such as 100001.")
@@ -218,7 +213,7 @@ def _why_view(client: api.ClientScore, champion: Champion | None) -> None:
         }
     )
     with st.expander("All factors as a table"):
-        st.dataframe(table, hide_index=True, width="stretch", theme=None)
+        st.dataframe(table, hide_index=True, width="stretch")
 
 
 def _compare_view(client: api.ClientScore, champion: Champion | None) -> None:
@@ -314,7 +309,7 @@ def _compare_view(client: api.ClientScore, champion: Champion | None) -> None:
             "Distance (standardised)": similar["distance"].round(2),
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch", theme=None)
+    st.dataframe(table, hide_index=True, width="stretch")
     n_refused = int((similar["decision"] == "refused").sum())
     defaults = (
         int((similar["TARGET"] == 1).sum())
@@ -435,7 +430,7 @@ def _batch_view(settings: api.ApiSettings, champion: Champion | None) -> None:
     shown = results.drop(columns=["explanation"]).assign(
         decision=[text.decision_label(d) if d else "" for d in results["decision"]]
     )
-    st.dataframe(shown, hide_index=True, width="stretch", theme=None)
+    st.dataframe(shown, hide_index=True, width="stretch")
     st.download_button(
         "Download the results (CSV)",
         icon=":material/download:",

@@ -52,6 +52,7 @@ def test_seed_given_as_mlflow_float_is_accepted(tmp_path: Path) -> None:
         (["--scale", "1.5"], "scale must be between 0.001 and 1.0"),
         (["--scale", "abc"], "expected a number, got 'abc'"),
         (["--seed", "1.5"], "expected an integer, got '1.5'"),
+        (["--seed", "-1"], "expected a non-negative integer, got '-1'"),
     ],
 )
 def test_bad_parameters_exit_with_a_clear_message(tmp_path: Path, args: list[str], message: str) -> None:

@@ -12,6 +12,7 @@ from sklearn.metrics import roc_auc_score
 
 from custom_model import schema
 from custom_model.errors import DataSourceError
+from custom_model.io import load_tables
 from entry_points import synthetic
 
 SCALE = 0.01
@@ -109,6 +110,15 @@ def test_quotes_only_fields_that_need_it(written: Path) -> None:
     assert '"Stone, brick"' in text
     assert '"Cash loans"' not in text and ",Cash loans," in text
     assert "\r" not in text
+
+
+def test_in_memory_tables_equal_what_the_loader_reads_back(
+    data: synthetic.SyntheticData, written: Path
+) -> None:
+    loaded = load_tables(written)
+    in_memory = data.to_tables()
+    for name in schema.TABLE_NAMES:
+        pd.testing.assert_frame_equal(in_memory.get(name), loaded.get(name), check_exact=True)
 
 
 # --- key structure --------------------------------------------------------------------------------
@@ -229,6 +239,11 @@ def test_row_counts_scale_linearly(scale: float) -> None:
 def test_bad_scale_is_refused_with_the_accepted_range(scale: float) -> None:
     with pytest.raises(ValueError, match=r"scale must be between 0\.001 and 1\.0"):
         synthetic.generate_tables(scale, 1)
+
+
+def test_negative_seed_is_refused() -> None:
+    with pytest.raises(ValueError, match="seed must be a non-negative integer; got -3"):
+        synthetic.generate_tables(0.002, -3)
 
 
 def test_same_seed_gives_identical_files_and_another_seed_different_data(tmp_path: Path) -> None:

@@ -180,7 +180,7 @@ def test_alias_rules_and_printed_outcome(trained: Trained) -> None:
     assert f"version 1 → @{CHAMPION_ALIAS}" in first and "run id:" in first
     assert f"version 2 → @{CHALLENGER_ALIAS}" in second
     assert f"version 3 → @{CHALLENGER_ALIAS}" in third
-    aliases = client.get_registered_model(REGISTERED_MODEL_NAME).aliases
+    aliases = {k: str(v) for k, v in client.get_registered_model(REGISTERED_MODEL_NAME).aliases.items()}
     assert aliases == {CHAMPION_ALIAS: "1", CHALLENGER_ALIAS: "3"}
     dummy_run = _parents(client)[2]
     # the dummy was compared with the champion on the same holdout rows and lost

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -11,6 +12,8 @@ import matplotlib.pyplot as plt
 import mlflow
 import pandas as pd
 from matplotlib.figure import Figure
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
 
 from entry_points.training.search import TrialResult
 
@@ -27,6 +30,25 @@ def experiment_name(data_dir: Path | None, *, scale: float, seed: int) -> str:
     if data_dir is None:
         return f"{EXPERIMENT_PREFIX}/synthetic-scale{scale:g}-seed{seed}"
     return f"{EXPERIMENT_PREFIX}/{data_dir.resolve().name}"
+
+
+def artifact_location(uri: str, experiment: str) -> str | None:
+    """Artifacts beside a sqlite store (``<db folder>/mlruns/<experiment>``), not in the current directory."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    folder = Path(uri.removeprefix("sqlite:///")).resolve().parent / "mlruns" / experiment.replace("/", "_")
+    return folder.as_uri()
+
+
+def use_experiment(name: str) -> str:
+    """Create the experiment (artifacts beside the store) when missing, make it active, return its id."""
+    client = MlflowClient()
+    existing = client.get_experiment_by_name(name)
+    if existing is None:
+        location = artifact_location(mlflow.get_tracking_uri(), name)
+        with contextlib.suppress(MlflowException):  # created meanwhile by a concurrent run
+            client.create_experiment(name, artifact_location=location)
+    return mlflow.set_experiment(name).experiment_id
 
 
 def loggable_params(params: dict[str, Any], prefix: str = "") -> dict[str, str]:

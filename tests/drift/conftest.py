@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -60,15 +61,28 @@ def webhook_receiver() -> Iterator[Receiver]:
 
 @pytest.fixture(scope="session")
 def drift_tiny_model(tmp_path_factory: pytest.TempPathFactory) -> TinyModel:
-    """The tiny LightGBM champion (real training code path, sqlite store in a temporary folder)."""
-    return train_tiny_model(tmp_path_factory.mktemp("drift-tiny-model"))
+    """The tiny LightGBM champion (real training code path, sqlite store in a temporary folder).
+
+    Trained from inside its folder: MLflow puts a new experiment's artifacts in ./mlruns of the cwd.
+    """
+    workdir = tmp_path_factory.mktemp("drift-tiny-model")
+    previous = Path.cwd()
+    os.chdir(workdir)
+    try:
+        return train_tiny_model(workdir)
+    finally:
+        os.chdir(previous)
 
 
 @pytest.fixture
 def tiny_store(drift_tiny_model: TinyModel, monkeypatch: pytest.MonkeyPatch) -> Iterator[TinyModel]:
-    """Point MLFLOW_TRACKING_URI at the tiny model's store for one test; restore the process URI after."""
+    """Point MLFLOW_TRACKING_URI at the tiny model's store for one test; restore the process URI after.
+
+    The working folder is the tiny model's: a new experiment puts its artifacts in ./mlruns of the cwd.
+    """
     previous = mlflow.get_tracking_uri()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", drift_tiny_model.tracking_uri)
+    monkeypatch.chdir(drift_tiny_model.data_dir.parent)
     try:
         yield drift_tiny_model
     finally:

@@ -130,6 +130,7 @@ def test_production_drift_reads_the_log_written_by_the_real_server(tiny_store: T
 
 
 def test_job_without_champion_exits_2_with_a_clear_message(tmp_path, monkeypatch, caplog) -> None:
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")
     code = job.main(["--data-dir", str(tmp_path), "--output-dir", str(tmp_path / "reports")])
     assert code == job.EXIT_ERROR

@@ -132,6 +132,18 @@ def test_constant_reference_that_varies_now_is_tested_not_skipped() -> None:
     assert [c.column for c in summary.drifted_features] == ["X"]
 
 
+def test_score_stability_uses_only_the_reference_rows_that_have_a_score(reference: pd.DataFrame) -> None:
+    partial = reference.copy()
+    # as with the job: only a holdout sample of training clients has an unbiased score
+    partial.loc[partial.index[1_000:], "probability_default"] = np.nan
+    current = feature_frame(2_000, seed=6)
+    summary = drift_report(partial, current, columns=COLUMNS, score_column="probability_default")
+    stability = summary.score_stability
+    assert stability is not None and stability.n_reference == 1_000 and stability.band == "stable"
+    assert summary.score_drift is not None and summary.score_drift.psi == stability.psi
+    assert not summary.score_drift.drifted
+
+
 def test_integer_and_float_flags_are_the_same_levels() -> None:
     rng = np.random.default_rng(9)
     reference = pd.DataFrame({"FLAG": rng.integers(0, 2, 3_000)})

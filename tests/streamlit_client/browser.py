@@ -140,7 +140,7 @@ class Browser:
         """The visible text of the page."""
         return self.evaluate("document.body ? document.body.innerText : ''") or ""
 
-    def wait_for_text(self, text: str, *, timeout_s: float = 45.0) -> str:
+    def wait_for_text(self, text: str, *, timeout_s: float = 90.0) -> str:
         """Wait until `text` is visible, the app has stopped running and the page is still; return its text.
 
         Streamlit loads widget code lazily, so the page must also be unchanged between two polls.
@@ -149,6 +149,12 @@ class Browser:
         previous = None
         while time.monotonic() < deadline:
             page = self.page_text()
+            failure = self.evaluate(
+                "(() => { const e = document.querySelector('[data-testid=\"stException\"]');"
+                " return e ? e.innerText : null; })()"
+            )
+            if failure:
+                raise AssertionError(f"the app shows an exception:\n{failure[:2000]}")
             running = self.evaluate("!!document.querySelector('[data-testid=\"stStatusWidget\"]')")
             if text in page and not running and self.charts_drawn() and page == previous:
                 return page
@@ -273,7 +279,7 @@ def capture_journeys(
     shots.append(browser.screenshot(out_dir / "2_understand_the_score.png"))
     browser.open(f"{app_url}/?view=compare&client={client_id}")
     browser.wait_for_text("most similar clients")
-    shots.append(browser.screenshot(out_dir / "3_compare.png", height=2900))
+    shots.append(browser.screenshot(out_dir / "3_compare.png", height=2300))
     browser.open(f"{app_url}/?view=what_if&client={client_id}")
     browser.wait_for_text("Re-score with my edits")
     browser.type_into("Credit amount (currency units)", "2000000")
