@@ -106,7 +106,12 @@ def run(args: argparse.Namespace) -> int:
             champion=champion,
             columns=features,
         )
-    notes = list(data.notes)
+    used = int((champion.importance["mean_abs_contribution"] > 0).sum())
+    notes = [
+        f"tested: the top {len(features)} of the {used} features the model uses (mean |SHAP|, holdout); "
+        f"{len(champion.importance) - used} features with zero importance are not tested",
+        *data.notes,
+    ]
     if args.source == "log":
         unlogged = [f for f in features if f not in data.current.columns]
         if unlogged:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -107,6 +108,7 @@ class TrainResult:
     oof_metrics: dict[str, float]
     holdout_metrics: dict[str, float]
     oracle_metrics: dict[str, float]
+    oracle_selection_metrics: dict[str, float]
     version: str
     alias: AliasDecision
     seconds: float
@@ -122,6 +124,16 @@ def parse_families(text: str) -> tuple[str, ...]:
             f"families must be a comma-separated subset of {','.join(FAMILIES)}; got {text!r}"
         )
     return tuple(f for f in FAMILIES if f in wanted)
+
+
+def _data_dir(text: str) -> Path | None:
+    """Folder given on the command line; empty means "generate demo data".
+
+    MLflow already shell-quotes string parameters, so the MLproject's `--data-dir "{data_dir}"` passes an
+    empty value as the two characters `''`: treat it as empty too.
+    """
+    cleaned = text.strip()
+    return None if cleaned in ("", "''", '""') else Path(cleaned)
 
 
 def parse_args(argv: Sequence[str] | None) -> TrainSettings:
@@ -148,7 +160,7 @@ def parse_args(argv: Sequence[str] | None) -> TrainSettings:
     p.add_argument("--max-rounds", type=int_param, default=300, help="cap on LightGBM boosting rounds")
     a = p.parse_args(argv)
     return TrainSettings(
-        data_dir=Path(a.data_dir) if a.data_dir.strip() else None,
+        data_dir=_data_dir(a.data_dir),
         scale=a.scale,
         cost_fn=a.cost_fn,
         cost_fp=a.cost_fp,
@@ -243,15 +255,14 @@ def _holdout_metrics(y: np.ndarray, proba: np.ndarray, *, threshold: float, sett
 
 
 def _oracle_metrics(oracle: pd.Series | None, ids: pd.Index, y: np.ndarray, settings: TrainSettings) -> dict:
-    """The generator's true probabilities on the same holdout: AUC and cost at the Bayes threshold."""
+    """The generator's true probabilities on the given clients: AUC and cost at the Bayes threshold."""
     if oracle is None:
         return {}
     proba = oracle.reindex(ids).to_numpy()
     threshold = bayes_threshold(settings.cost_fn, settings.cost_fp)
-    c = confusion(y, proba, threshold)
     return {
         "auc": control_metrics(y, proba, threshold)["auc"],
-        "cost": (settings.cost_fn * c.fn + settings.cost_fp * c.fp) / c.n,
+        "cost": business_cost(y, proba, threshold, cost_fn=settings.cost_fn, cost_fp=settings.cost_fp),
     }
 
 
@@ -384,6 +395,8 @@ def _run(settings: TrainSettings, *, project_dir: Path) -> TrainResult:
         proba_hold = probas[chosen.family]
         holdout = _holdout_metrics(y_hold, proba_hold, threshold=threshold, settings=settings)
         oracle = _oracle_metrics(data.oracle, X_hold.index, y_hold, settings)
+        oracle_oof = _oracle_metrics(data.oracle, X_sel.index, y_sel.to_numpy(), settings)
+        mlflow.log_metrics({f"oracle_selection_{k}": v for k, v in oracle_oof.items()})
         mlflow.set_tag("chosen_family", chosen.family)
         mlflow.log_params(loggable_params(chosen.params, prefix="chosen_"))
         if chosen.family == "lightgbm":
@@ -443,6 +456,7 @@ def _run(settings: TrainSettings, *, project_dir: Path) -> TrainResult:
             oof=chosen.metrics,
             holdout=holdout,
             oracle=oracle,
+            oracle_selection=oracle_oof,
             n_folds=settings.n_folds,
             max_evals=settings.max_evals,
             seed=settings.seed,
@@ -481,6 +495,7 @@ def _run(settings: TrainSettings, *, project_dir: Path) -> TrainResult:
         oof_metrics=chosen.metrics,
         holdout_metrics=holdout,
         oracle_metrics=oracle,
+        oracle_selection_metrics=oracle_oof,
         version=version,
         alias=decision,
         seconds=seconds,
@@ -497,7 +512,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     uri = tracking_uri(PROJECT_DIR)
     mlflow.set_tracking_uri(uri)
     logger.info("tracking store: %s", uri)
+    # `mlflow run` opens a launcher run in the experiment of its choice and passes it via the environment;
+    # the training run goes to the experiment of its data source instead, and the launcher points to it.
+    launcher = os.environ.pop("MLFLOW_RUN_ID", None)
+    os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
     result = run(settings)
+    if launcher:
+        tags = {"training_run_id": result.run_id, "training_experiment": result.experiment}
+        tags |= {"registered_version": result.version, "alias": result.alias.alias}
+        for key, value in tags.items():
+            MlflowClient().set_tag(launcher, key, value)
     h, o = result.holdout_metrics, result.oracle_metrics
     print(f"run id:    {result.run_id}  (experiment {result.experiment})")
     print(f"model:     {result.family} {result.params}")

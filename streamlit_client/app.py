@@ -7,6 +7,7 @@ reads model metadata over the MLflow tracking API (streamlit_client.registry).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -78,7 +79,10 @@ def _score(settings: api.ApiSettings, payload: dict) -> list[api.ClientScore] | 
     except ApiUnavailableError as exc:
         st.error(str(exc), icon=":material/cloud_off:")
         st.button(
-            "Retry", icon=":material/refresh:", key=f"retry-{api.payload_key(payload)[:80]}", type="primary"
+            "Retry",
+            icon=":material/refresh:",
+            key=f"retry-{hashlib.sha1(api.payload_key(payload).encode()).hexdigest()[:16]}",
+            type="primary",
         )
     except ApiRequestError as exc:
         st.error(str(exc), icon=":material/error:")
@@ -114,7 +118,7 @@ def _champion(tracking_uri: str) -> Champion | None:
     """Model metadata, or None with a warning: lookups still work without it, comparisons do not."""
     try:
         champion = _champion_cached(tracking_uri)
-    except (RegistryError, ClientAppError) as exc:
+    except RegistryError as exc:
         st.warning(
             f"Model information is unavailable, so comparisons with other clients are disabled: {exc}",
             icon=":material/info:",

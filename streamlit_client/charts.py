@@ -21,7 +21,7 @@ DECISION_COLOURS = {"accepted": BLUE, "refused": VERMILLION}
 DECISION_SYMBOLS = {"accepted": "circle", "refused": "x"}
 DECISION_PATTERNS = {"accepted": "", "refused": "/"}
 DECISION_ORDER = ["accepted", "refused"]
-FONT = {"size": 15, "color": "#1a1a1a", "family": "Source Sans Pro, DejaVu Sans, sans-serif"}
+FONT = {"size": 14, "color": "#1a1a1a", "family": "Source Sans Pro, DejaVu Sans, sans-serif"}
 
 
 def _layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
@@ -47,6 +47,17 @@ def to_display(feature: str, values: pd.Series) -> pd.Series:
 def short_label(label: str, width: int = 38) -> str:
     """Cut a long label for an axis (the full label stays in the hover text and the summary)."""
     return label if len(label) <= width else label[: width - 1].rstrip() + "…"
+
+
+def short_labels(labels: Sequence[str], width: int = 28) -> list[str]:
+    """Cut labels for an axis, keeping them distinct (plotly merges equal category names into one bar)."""
+    seen: dict[str, int] = {}
+    result = []
+    for label in labels:
+        short = short_label(label, width)
+        seen[short] = seen.get(short, 0) + 1
+        result.append(short if seen[short] == 1 else f"{short} ({seen[short]})")
+    return result
 
 
 def axis_title(label: str, feature: str) -> str:
@@ -85,14 +96,17 @@ def contributions_chart(contributions: Sequence[Contribution], *, n: int = 10) -
     fig = go.Figure(
         go.Bar(
             x=[c.contribution for c in top],
-            y=[f"{'▲' if c.contribution > 0 else '▼'} {short_label(c.label)}" for c in top],
+            y=[
+                f"{'▲' if c.contribution > 0 else '▼'} {short}"
+                for c, short in zip(top, short_labels([c.label for c in top]), strict=True)
+            ],
             customdata=[c.label for c in top],
             orientation="h",
             marker={"color": [VERMILLION if c.contribution > 0 else BLUE for c in top]},
             hovertemplate="%{customdata}: %{x:+.3f} log-odds<extra></extra>",
         )
     )
-    fig.update_xaxes(title="Contribution (log-odds)", zeroline=True)
+    fig.update_xaxes(title="Contribution (log-odds)", zeroline=True, title_standoff=8)
     fig.update_yaxes(automargin=True)
     return _layout(fig, title="This client's strongest factors", height=460)
 
@@ -103,14 +117,14 @@ def importance_chart(importance: pd.DataFrame, *, n: int = 10) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=top["mean_abs_contribution"],
-            y=[short_label(label) for label in top["label"]],
+            y=short_labels(list(top["label"])),
             customdata=top["label"],
             orientation="h",
             marker={"color": GREY},
             hovertemplate="%{customdata}: %{x:.3f} log-odds<extra></extra>",
         )
     )
-    fig.update_xaxes(title="Mean |contribution| over clients (log-odds)")
+    fig.update_xaxes(title="Mean size (log-odds)", title_standoff=8)
     fig.update_yaxes(automargin=True)
     return _layout(fig, title="What matters for all clients", height=460)
 
@@ -211,6 +225,6 @@ def what_if_chart(before: float, after: float, threshold: float) -> go.Figure:
         line={"color": BLACK, "dash": "dash", "width": 3},
         annotation_text=f"limit {100 * threshold:.1f} %",
     )
-    fig.update_yaxes(title="Estimated risk of repayment difficulties (%)", range=[0, 100])
+    fig.update_yaxes(title="Estimated risk (%)", range=[0, 100])
     fig.update_xaxes(title="Scenario")
     return _layout(fig, title="What-if: risk before and after your edits", height=380)

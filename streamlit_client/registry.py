@@ -5,6 +5,7 @@ Only the tracking API is used (MlflowClient + artifact download): no model code 
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 from dataclasses import dataclass, field
@@ -90,22 +91,48 @@ def read_reference(path: Path) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def _example_columns(example: dict[str, Any]) -> tuple[str, ...]:
+    """Column names of a serving input example (`dataframe_split` or `dataframe_records`)."""
+    if "dataframe_split" in example:
+        return tuple(str(c) for c in example["dataframe_split"]["columns"])
+    if example.get("dataframe_records"):
+        return tuple(str(c) for c in example["dataframe_records"][0])
+    raise RegistryError(
+        f"serving input example has neither dataframe_split nor dataframe_records: {list(example)}"
+    )
+
+
 def read_input_columns(
     client: mlflow.MlflowClient, version: ModelVersion, tracking_uri: str
 ) -> tuple[str, ...]:
-    """Input column names of the model's signature, read from its MLmodel file (metadata only)."""
+    """Columns the model accepts: its signature's inputs, else those of its serving input example.
+
+    The served model may declare no input schema (so that its own validation answers unknown columns); its
+    logged serving example then documents the request columns. Only metadata files are downloaded.
+    """
     model_id = version.model_id
     if not model_id and (version.source or "").startswith("models:/m-"):
         model_id = version.source.removeprefix("models:/").split("/")[0]
-    location = client.get_logged_model(model_id).artifact_location if model_id else version.source
+    location = (client.get_logged_model(model_id).artifact_location if model_id else version.source).rstrip(
+        "/"
+    )
     with tempfile.TemporaryDirectory(prefix="credit-scoring-mlmodel-") as tmp:
-        path = mlflow.artifacts.download_artifacts(
-            artifact_uri=f"{location.rstrip('/')}/MLmodel", dst_path=tmp, tracking_uri=tracking_uri
+        model = Model.load(
+            mlflow.artifacts.download_artifacts(
+                artifact_uri=f"{location}/MLmodel", dst_path=tmp, tracking_uri=tracking_uri
+            )
         )
-        signature = Model.load(path).signature
-    if signature is None or signature.inputs is None:
-        raise RegistryError(f"{version.name} version {version.version} has no input signature")
-    return tuple(signature.inputs.input_names())
+        if model.signature is not None and model.signature.inputs is not None:
+            return tuple(model.signature.inputs.input_names())
+        example = (model.saved_input_example_info or {}).get("serving_input_path")
+        if not example:
+            raise RegistryError(
+                f"{version.name} version {version.version} has no input schema nor input example"
+            )
+        path = mlflow.artifacts.download_artifacts(
+            artifact_uri=f"{location}/{example}", dst_path=tmp, tracking_uri=tracking_uri
+        )
+        return _example_columns(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def load_champion(

@@ -86,6 +86,8 @@ def format_value(feature: str, value: Any) -> str:
         return f"{number:.1f} years"
     if unit == "currency units":
         return f"{number:,.0f}"
+    if unit == "days" and number < 0:
+        return f"{-number:,.0f} days before the application"
     if unit == "count" and float(number).is_integer():
         return f"{int(number)}"
     return f"{number:.3g}" if abs(number) < 1000 else f"{number:,.0f}"

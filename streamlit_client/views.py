@@ -142,11 +142,13 @@ def what_if_defaults(
     """
     allowed = set(input_columns) if input_columns else set(CORE_APPLICATION_FIELDS)
     allowed.discard(ID_COLUMN)
-    # Model inputs returned by the API first; the reference sample's raw fields (as recorded) take precedence.
+    # Values the API returned, only for the numeric what-if fields (other model inputs may be encoded, e.g. a
+    # Y/N flag as 0/1, and would be refused as raw fields); the reference sample's raw fields take precedence.
+    editable = {f.name for f in WHAT_IF_FIELDS} & allowed
     known: dict[str, Any] = {
         item.feature: item.value
         for item in client.contributions
-        if item.feature in allowed and _is_number(item.value)
+        if item.feature in editable and _is_number(item.value)
     }
     for name, value in reference_row(reference, client.client_id).items():
         if name in allowed and value is not None and (isinstance(value, str) or _is_number(value)):

@@ -198,7 +198,10 @@ def test_same_seed_gives_the_same_model_and_figures(trained: Trained) -> None:
     assert second.data.metrics["champion_holdout_cost"] == pytest.approx(second.data.metrics["holdout_cost"])
 
 
-def test_champion_serves_the_estimators_own_probabilities(trained: Trained) -> None:
+def test_champion_serves_the_estimators_own_probabilities(
+    trained: Trained, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CREDIT_SCORING_PREDICTION_LOG", "none")
     model = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL_NAME}@{CHAMPION_ALIAS}")
     local = Path(mlflow.artifacts.download_artifacts(f"models:/{REGISTERED_MODEL_NAME}@{CHAMPION_ALIAS}"))
     artifacts = load_artifacts(local / "artifacts" / "scoring")

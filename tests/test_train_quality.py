@@ -1,9 +1,9 @@
-"""Behaviour on planted-signal data: the chosen model gets close to the oracle and beats the simpler families.
+"""Planted-signal data: the chosen model gets close to the oracle and beats the simpler families.
 
 The generator plants non-linear effects and interactions in the default log-odds and writes every client's
-true probability (oracle.csv). At demo scale (≈ 15,000 training clients) LightGBM should rank nearly as well as
-the truth, and its cost-tuned decisions should cost less than the dummy's and the logistic regression's on
-the same holdout clients.
+true probability (oracle.csv). With the demo settings (scale 0.05 ≈ 15,000 training clients, seed 42, default
+budget) LightGBM should rank nearly as well as the truth, and its cost-tuned decisions should cost less than
+the dummy's and the logistic regression's on the same holdout clients. Deterministic: same seed, same figures.
 """
 
 from __future__ import annotations
@@ -25,17 +25,19 @@ SCALE = 0.05
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainResult]:
     tmp = tmp_path_factory.mktemp("quality")
-    write_tables(generate_tables(SCALE, 2024), tmp / "data")
+    write_tables(generate_tables(SCALE, 42), tmp / "data")
     previous = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(f"sqlite:///{tmp / 'mlflow.db'}")
     try:
-        yield run(TrainSettings(data_dir=tmp / "data", max_evals=3, n_folds=3, seed=1), project_dir=Path(tmp))
+        yield run(TrainSettings(data_dir=tmp / "data", seed=42), project_dir=Path(tmp))
     finally:
         mlflow.set_tracking_uri(previous)
 
 
 def test_chosen_model_ranks_within_003_auc_of_the_oracle(result: TrainResult) -> None:
     assert result.family == "lightgbm"
+    # on the same clients: out-of-fold on the selection rows, then on the holdout
+    assert result.oof_metrics["auc"] >= result.oracle_selection_metrics["auc"] - 0.03
     assert result.holdout_metrics["auc"] >= result.oracle_metrics["auc"] - 0.03
 
 
@@ -43,6 +45,6 @@ def test_chosen_model_beats_dummy_and_logistic_regression_on_holdout_cost(result
     holdout = result.comparison.set_index("family")["holdout_cost"]
     assert holdout["lightgbm"] == pytest.approx(result.holdout_metrics["cost"])
     assert holdout["lightgbm"] < holdout["logreg"] < holdout["dummy"]
-    # and the cost-tuned threshold beats both naive policies and the default 0.5 cut
+    # and far below both naive policies
     h = result.holdout_metrics
-    assert h["cost"] < min(h["cost_accept_all"], h["cost_refuse_all"], h["cost_at_0_5"])
+    assert h["cost"] < 0.7 * min(h["cost_accept_all"], h["cost_refuse_all"])

@@ -25,6 +25,8 @@ def test_mlflow_style_float_parameters_are_accepted() -> None:
         settings.data_dir is None and settings.max_evals == 7 and settings.n_folds == 4 and settings.seed == 3
     )
     assert parse_args(["--data-dir", "data/raw"]).data_dir == Path("data/raw")
+    # `mlflow run` shell-quotes an empty string parameter inside the MLproject's own quotes
+    assert parse_args(["--data-dir", "''"]).data_dir is None
 
 
 def test_families_are_validated_and_ordered_simple_to_complex() -> None:

@@ -88,8 +88,11 @@ def calibration_figure(y: np.ndarray, proba: np.ndarray, *, n_bins: int = 10) ->
 def importance_figure(importance: pd.DataFrame, *, top: int = 25) -> Figure:
     """Horizontal bars of the mean |SHAP| contribution (log-odds) of the top features."""
     head = importance.head(top).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7, 0.3 * len(head) + 1.5))
-    ax.barh(head["label"], head["mean_abs_contribution"])
+    labels = [text if len(text) <= 70 else text[:67] + "..." for text in head["label"]]
+    width = 5 + 0.08 * max((len(text) for text in labels), default=0)
+    fig, ax = plt.subplots(figsize=(width, 0.3 * len(head) + 1.5))
+    ax.barh(range(len(head)), head["mean_abs_contribution"])
+    ax.set_yticks(range(len(head)), labels, fontsize=8)
     ax.set(xlabel="mean |SHAP contribution| (log-odds)")
     ax.set_title(f"Global importance: top {len(head)} features")
     fig.tight_layout()

@@ -58,7 +58,7 @@ def prediction_log_disabled() -> Iterator[None]:
 def champion_version(client: MlflowClient, name: str) -> str | None:
     """Version currently holding the champion alias, or None (no model, or no champion yet)."""
     try:
-        return client.get_model_version_by_alias(name, CHAMPION_ALIAS).version
+        return str(client.get_model_version_by_alias(name, CHAMPION_ALIAS).version)
     except MlflowException:
         return None
 

@@ -283,6 +283,7 @@ def capture_journeys(
     browser.open(f"{app_url}/?view=what_if&client={client_id}")
     browser.wait_for_text("Re-score with my edits")
     browser.type_into("Credit amount (currency units)", "2000000")
+    browser.type_into("External score 2 (0 to 1)", "0.8")
     browser.click_button("Re-score with my edits")
     browser.wait_for_text("Risk with your edits")
     shots.append(browser.screenshot(out_dir / "4_what_if.png"))

@@ -19,7 +19,7 @@ import mlflow
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.streamlit_client.conftest import APP_PATH
+from tests.streamlit_client.conftest import APP_PATH, ServedModel
 
 
 def _free_port() -> int:
@@ -129,3 +129,17 @@ def test_the_client_imports_no_model_or_job_code() -> None:
                 imported.add(node.module)
     assert "streamlit_client.api" in imported and "requests" in imported
     assert not {m for m in imported if m.split(".")[0] in {"custom_model", "entry_points", "drift"}}
+
+
+def test_lookup_still_works_when_the_registry_has_no_champion(
+    served_model: ServedModel, empty_registry: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CREDIT_SCORING_API_URL", served_model.url)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", empty_registry)
+    row = served_model.reference.iloc[0]
+    at = _run(str(int(row["SK_ID_CURR"])))
+    assert not at.exception
+    assert "comparisons with other clients are disabled" in at.warning[0].value
+    assert at.metric[0].value == f"{100 * float(row['probability_default']):.1f} %"
+    at.sidebar.radio(key="view").set_value("compare").run()
+    assert "Comparisons need the reference sample" in at.info[0].value

@@ -1,4 +1,4 @@
-"""Real browser: headless Chromium opens the running app (`streamlit run`), looks a client up, sees the decision.
+"""Real browser: headless Chromium opens the running app (`streamlit run`), looks a client up, sees it.
 
 Needs Debian's Chromium: `apt-get install -y chromium`. Screenshots go to tmp_path, or to the folder named by
 CREDIT_SCORING_SCREENSHOTS_DIR (e.g. docs/screenshots) to refresh the README's pictures.
@@ -51,7 +51,9 @@ def test_a_loan_officer_looks_a_client_up_in_a_real_browser(
     assert shot.read_bytes().startswith(PNG_MAGIC) and shot.stat().st_size > 20_000
 
 
-def test_every_journey_renders_in_a_real_browser(app_url: str, served_model: ServedModel, tmp_path: Path) -> None:
+def test_every_journey_renders_in_a_real_browser(
+    app_url: str, served_model: ServedModel, tmp_path: Path
+) -> None:
     reference = served_model.reference
     refused = reference[reference["decision"] == "refused"]
     client_id = int(refused["SK_ID_CURR"].iloc[0])

@@ -166,6 +166,7 @@ def test_what_if_rescoring_goes_through_the_api(app_env: ServedModel) -> None:
 
     # The fields the app sends: the client's known application fields (reference sample + API answer).
     champion = load_champion(app_env.model.tracking_uri)
+    assert champion.input_columns[0] == "SK_ID_CURR" and "AMT_CREDIT" in champion.input_columns
     lookup = api.score(api.id_request([client_id], top_k=100), api.ApiSettings(url=app_env.url))[0]
     known, _ = what_if_defaults(lookup, champion.reference, champion.input_columns)
     row = app_env.reference[app_env.reference["SK_ID_CURR"] == client_id].iloc[0]
@@ -191,14 +192,14 @@ def test_what_if_rescoring_goes_through_the_api(app_env: ServedModel) -> None:
 def test_batch_scores_an_uploaded_csv_and_offers_the_results(app_env: ServedModel) -> None:
     sample = app_env.reference.head(4)
     csv = (
-        "SK_ID_CURR,AMT_CREDIT,AMT_ANNUITY,TARGET\n"
-        + "".join(f"{i},,,0\n" for i in sample["SK_ID_CURR"])
-        + "999999999,,,1\n123,500000,25000,\n"
+        "SK_ID_CURR,AMT_CREDIT,AMT_ANNUITY,TARGET,NOTE\n"
+        + "".join(f"{i},,,0,\n" for i in sample["SK_ID_CURR"])
+        + "999999999,,,1,x\n123,500000,25000,,y\n"
     )
     at = _app("batch")
     at.file_uploader(key="batch_file").set_value(("applicants.csv", csv.encode(), "text/csv")).run()
     assert not at.exception
-    assert "Columns the model does not take were left out: TARGET" in at.info[0].value
+    assert "Columns the model does not take were left out: TARGET, NOTE" in at.info[0].value
     accepted = int((sample["decision"] == "accepted").sum())
     refused = 4 - accepted
     # The raw-fields applicant (id 123) is scored too; its decision is read from the server directly.

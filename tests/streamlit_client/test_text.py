@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from streamlit_client import text
 from streamlit_client.api import Contribution
+from streamlit_client.charts import short_labels
 
 
 def test_threshold_sentence_gives_the_distance_in_percentage_points() -> None:
@@ -31,6 +32,8 @@ def test_format_value_writes_days_as_years_and_amounts_with_separators() -> None
     assert text.format_value("CNT_CHILDREN", 2.0) == "2"
     assert text.format_value("EXT_SOURCE_2", 0.51234) == "0.512"
     assert text.format_value("EXT_SOURCE_2", None) == "not known"
+    assert text.format_value("PREV_DAYS_FIRST_DUE_MAX", -11.0) == "11 days before the application"
+    assert text.format_value("INSTAL_DPD_MEAN", 3.5) == "3.5"
     assert text.format_value("NAME_CONTRACT_TYPE", "Cash loans") == "Cash loans"
 
 
@@ -83,3 +86,12 @@ def test_contributions_summary_names_the_strongest_factor_each_way() -> None:
         "The strongest push towards refusal is Age (+0.40); "
         "the strongest push towards acceptance is Income (-0.10)."
     )
+
+
+def test_short_labels_stay_distinct_so_no_bars_merge() -> None:
+    labels = ["Previous applications: share A", "Previous applications: share B", "Age"]
+    assert short_labels(labels, width=20) == [
+        "Previous applicatio…",
+        "Previous applicatio… (2)",
+        "Age",
+    ]
