@@ -1,8 +1,9 @@
 """Latency of the live model server vs the bare LightGBM booster in-process; prints figures and ratios.
 
-Start the server first (`mlflow models serve -m models:/credit-scoring@champion --env-manager local -h 127.0.0.1
--p 5001`), then: `python benchmarks/bench_serving.py [--url URL] [--model-uri URI] [--repeats N]`.
-Goals: one client by id with explanation p50 <= 15 ms and p99 <= 40 ms; 1,000 clients with explanation <= 1.5 s.
+Start the server first
+(`mlflow models serve -m models:/credit-scoring@champion --env-manager local -h 127.0.0.1 -p 5001`), then
+`python benchmarks/bench_serving.py [--url URL] [--model-uri URI] [--repeats N]` with MLFLOW_TRACKING_URI set.
+Goals: one client by id with explanation p50 <= 15 ms, p99 <= 40 ms; 1,000 clients with explanation <= 1.5 s.
 """
 
 from __future__ import annotations

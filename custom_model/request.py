@@ -1,9 +1,11 @@
 """Validate a scoring request (a DataFrame from MLflow's dataframe_split / dataframe_records) at the edge.
 
 Contract: `SK_ID_CURR` is required on every row; any other column must be an application_test column.
-A row is a **raw-fields row** (a new applicant, scored from the fields sent) when at least one raw application
-field is non-null; otherwise it is a **by-id row** (the client is looked up in the snapshot bundled with the
-model). JSON `null` and a missing key both mean "missing". Rows are numbered from 0 in error messages.
+A row is a **raw-fields row** (scored from the fields sent) when at least one raw application field is
+non-null; otherwise it is a **by-id row** (the client is looked up in the snapshot bundled with the model; an
+unknown id is answered with an error). For a raw-fields row, history features come from the snapshot when the
+id is known (else missing), and an application field left null takes the snapshot's value for a known client
+(else missing). JSON `null` and a missing key both mean "missing". Rows are numbered from 0 in messages.
 A malformed request raises RequestError naming the column, the row and what was expected; nothing is
 guessed (no text-to-number conversion, no silent dropping of unknown columns).
 """
@@ -34,11 +36,11 @@ MAX_TOP_K = 100
 
 @dataclass(frozen=True)
 class ScoringRequest:
-    """A validated request: one id per row, which rows carry raw fields, and those rows' raw fields."""
+    """A validated request: one id per row, which rows carry raw fields, and those rows' fields (or None)."""
 
     ids: np.ndarray
     is_raw: np.ndarray
-    raw: pd.DataFrame
+    raw: pd.DataFrame | None
 
     @property
     def n_rows(self) -> int:
@@ -54,10 +56,10 @@ def _describe(value: Any) -> str:
     return f"{value!r} ({kind})"
 
 
-def _first_bad(values: pd.Series, bad: np.ndarray) -> tuple[int, Any]:
+def _first_bad(values: np.ndarray, bad: np.ndarray) -> tuple[int, Any]:
     """Position and value of the first flagged element."""
     pos = int(np.flatnonzero(bad)[0])
-    return pos, values.iloc[pos]
+    return pos, values[pos]
 
 
 def _is_number(value: Any) -> bool:
@@ -67,66 +69,65 @@ def _is_number(value: Any) -> bool:
     )
 
 
-def _parse_ids(values: pd.Series) -> np.ndarray:
+def _parse_ids(values: np.ndarray) -> np.ndarray:
     """Return SK_ID_CURR as int64; RequestError naming the first row that is not an integer."""
-    if pd.api.types.is_bool_dtype(values):
-        raise RequestError(f"column SK_ID_CURR must hold integers; got {_describe(values.iloc[0])} on row 0")
-    if pd.api.types.is_integer_dtype(values):
-        return values.to_numpy(dtype=np.int64)
-    if values.dtype == object:
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64, copy=False)
+    if values.dtype.kind == "O":
         numeric = np.array([_is_number(v) for v in values], dtype=bool)
         if not numeric.all():
             pos, value = _first_bad(values, ~numeric)
             shown = "null" if value is None else _describe(value)
             raise RequestError(f"column SK_ID_CURR must hold integers; got {shown} on row {pos}")
-        values = values.astype(np.float64)
-    floats = values.to_numpy(dtype=np.float64)
+    elif values.dtype.kind != "f":
+        raise RequestError(f"column SK_ID_CURR must hold integers; got {_describe(values[0])} on row 0")
+    floats = values.astype(np.float64)
     bad = ~np.isfinite(floats) | (floats != np.round(floats))
     if bad.any():
-        pos, value = _first_bad(values, bad)
-        shown = "null" if pd.isna(value) else _describe(value)
+        pos, value = _first_bad(floats, bad)
+        shown = "null" if np.isnan(value) else _describe(values[pos])
         raise RequestError(f"column SK_ID_CURR must hold integers; got {shown} on row {pos}")
     return floats.astype(np.int64)
 
 
-def _parse_numeric(name: str, values: pd.Series, *, integral: bool) -> pd.Series:
-    """Return a float64 column; RequestError on text, booleans, infinities or (for int columns) fractions."""
-    if values.dtype == object:
-        ok = np.array([v is None or _is_number(v) for v in values], dtype=bool)
+def _parse_numeric(name: str, values: np.ndarray, *, integral: bool) -> np.ndarray:
+    """Return float64 values; RequestError on text, booleans, infinities or (for int columns) fractions."""
+    if values.dtype.kind == "O":
+        missing = pd.isna(values)
+        ok = missing | np.array([_is_number(v) for v in values], dtype=bool)
         if not ok.all():
             pos, value = _first_bad(values, ~ok)
             raise RequestError(f"column {name} must be a number or null; got {_describe(value)} on row {pos}")
-    elif pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-        raise RequestError(
-            f"column {name} must be a number or null; got {_describe(values.iloc[0])} on row 0"
-        )
-    floats = values.astype(np.float64)
-    array = floats.to_numpy()
-    infinite = np.isinf(array)
+        floats = np.where(missing, np.nan, values).astype(np.float64)
+    elif values.dtype.kind in "iuf":
+        floats = values.astype(np.float64)
+    else:
+        raise RequestError(f"column {name} must be a number or null; got {_describe(values[0])} on row 0")
+    infinite = np.isinf(floats)
     if infinite.any():
-        pos, value = _first_bad(values, infinite)
-        raise RequestError(f"column {name} must be a finite number or null; got {float(value)} on row {pos}")
+        pos, value = _first_bad(floats, infinite)
+        raise RequestError(f"column {name} must be a finite number or null; got {value} on row {pos}")
     if integral:
-        fraction = ~np.isnan(array) & (array != np.round(array))
+        fraction = ~np.isnan(floats) & (floats != np.round(floats))
         if fraction.any():
-            pos, value = _first_bad(values, fraction)
-            raise RequestError(f"column {name} must be a whole number or null; got {float(value)} on row {pos}")
+            pos, value = _first_bad(floats, fraction)
+            raise RequestError(f"column {name} must be a whole number or null; got {value} on row {pos}")
     return floats
 
 
-def _parse_text(name: str, values: pd.Series) -> pd.Series:
-    """Return an object column of str / None; RequestError when a value is not text."""
-    if values.dtype != object:
-        present = values.notna().to_numpy()
+def _parse_text(name: str, values: np.ndarray) -> np.ndarray:
+    """Return an object array of str / None; RequestError when a value is not text."""
+    present = ~pd.isna(values)
+    if values.dtype.kind != "O":
         if present.any():
             pos, value = _first_bad(values, present)
             raise RequestError(f"column {name} must be text or null; got {_describe(value)} on row {pos}")
-        return pd.Series([None] * len(values), index=values.index, dtype=object)
-    ok = np.array([v is None or isinstance(v, str) or (isinstance(v, float) and np.isnan(v)) for v in values])
+        return np.full(len(values), None, dtype=object)
+    ok = ~present | np.array([isinstance(v, str) for v in values], dtype=bool)
     if not ok.all():
         pos, value = _first_bad(values, ~ok)
         raise RequestError(f"column {name} must be text or null; got {_describe(value)} on row {pos}")
-    return values.where(values.notna(), None)
+    return np.where(present, values, None)
 
 
 def _check_columns(frame: pd.DataFrame) -> None:
@@ -156,35 +157,32 @@ def parse_request(frame: pd.DataFrame) -> ScoringRequest:
     if len(frame) == 0:
         raise RequestError("empty request: expected at least one row with SK_ID_CURR")
     _check_columns(frame)
-    ids = _parse_ids(frame[schema.ID_CURR])
-    sent = [c for c in frame.columns if c != schema.ID_CURR]
-    parsed: dict[str, pd.Series] = {}
-    for name in sent:
+    ids = _parse_ids(frame[schema.ID_CURR].to_numpy())
+    parsed: dict[str, np.ndarray] = {}
+    for name in (c for c in frame.columns if c != schema.ID_CURR):
         column = _RAW_BY_NAME[name]
-        values = frame[name].reset_index(drop=True)
+        values = frame[name].to_numpy()
         if column.is_numeric:
             parsed[name] = _parse_numeric(name, values, integral=column.dtype == "int64")
         else:
             parsed[name] = _parse_text(name, values)
-    if parsed:
-        present = np.column_stack([s.notna().to_numpy() for s in parsed.values()])
-        is_raw = present.any(axis=1)
-    else:
-        is_raw = np.zeros(len(ids), dtype=bool)
-    raw = _raw_frame(ids[is_raw], {n: s[is_raw] for n, s in parsed.items()}, int(is_raw.sum()))
+    is_raw = np.zeros(len(ids), dtype=bool)
+    for values in parsed.values():
+        is_raw |= ~pd.isna(values)
+    raw = _raw_frame(ids[is_raw], {n: v[is_raw] for n, v in parsed.items()}) if is_raw.any() else None
     return ScoringRequest(ids=ids, is_raw=is_raw, raw=raw)
 
 
-def _raw_frame(ids: np.ndarray, parsed: Mapping[str, pd.Series], n_rows: int) -> pd.DataFrame:
+def _raw_frame(ids: np.ndarray, parsed: Mapping[str, np.ndarray]) -> pd.DataFrame:
     """application_test-shaped frame of the raw rows: every column present, missing ones null."""
     data: dict[str, Any] = {schema.ID_CURR: ids}
     for column in RAW_COLUMNS:
         if column.name in parsed:
-            data[column.name] = parsed[column.name].to_numpy()
+            data[column.name] = parsed[column.name]
         elif column.is_numeric:
-            data[column.name] = np.full(n_rows, np.nan)
+            data[column.name] = np.full(len(ids), np.nan)
         else:
-            data[column.name] = np.full(n_rows, None, dtype=object)
+            data[column.name] = np.full(len(ids), None, dtype=object)
     return pd.DataFrame(data)
 
 

@@ -164,10 +164,10 @@ def drift_paragraph(report: Mapping | None, *, source: str) -> str:
     except (KeyError, TypeError, ValueError) as exc:
         raise MethodologyError(f"{source}: not a data_drift.json document ({exc!r})") from None
     context = report.get("context") or {}
-    where = f" ({context['source']} data)" if "source" in context else ""
+    where = f", source `{context['source']}`" if "source" in context else ""
     text = [
         f"The champion's {tested} most important input features were compared between the training clients "
-        f"(reference, {n_ref:,} rows) and the current clients{where} ({n_cur:,} rows) with evidently, one "
+        f"(reference, {n_ref:,} rows) and the current clients ({n_cur:,} rows{where}) with evidently, one "
         f"distance per feature, and with the population stability index (PSI)."
     ]
     if drifted:
@@ -191,7 +191,11 @@ def drift_paragraph(report: Mapping | None, *, source: str) -> str:
             f"reference vs {stability['current_mean']:.4f} now."
         )
         verdict = {
-            "stable": "the scores are stable: the model stays in service and the drifted inputs are watched.",
+            "stable": (
+                "the scores are stable: the model stays in service and the drifted inputs are watched."
+                if drifted
+                else "inputs and scores are stable: the model stays in service as it is."
+            ),
             "watch": "the score distribution is moving: investigate the drifted inputs before a release.",
             "act": "the score distribution has shifted: retrain on recent data and compare as @challenger.",
         }.get(stability["band"], "")

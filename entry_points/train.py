@@ -299,6 +299,9 @@ def _log_scoring_model(
         snapshot=client_snapshot(data.tables, ids=ids),
     )
     example = data.tables.application_test[[schema.ID_CURR, *RAW_COLUMNS]].head(2)
+    # JSON rows may carry null in any field: integer fields are declared as floats (SK_ID_CURR stays an int)
+    ints = [c for c in RAW_COLUMNS if pd.api.types.is_integer_dtype(example[c])]
+    example = example.astype(dict.fromkeys(ints, "float64"))
     info = log_scoring_model(
         artifacts, name="model", registered_model_name=REGISTERED_MODEL_NAME, input_example=example
     )

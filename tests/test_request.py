@@ -33,7 +33,23 @@ def test_rows_with_only_an_id_are_by_id_and_rows_with_any_field_are_raw() -> Non
 def test_only_ids_gives_no_raw_rows() -> None:
     request = parse_request(pd.DataFrame({"SK_ID_CURR": [7, 7]}))
     assert request.is_raw.tolist() == [False, False]
-    assert request.raw.empty
+    assert request.raw is None
+
+
+def test_pandas_missing_markers_and_extension_dtypes_mean_missing() -> None:
+    frame = pd.DataFrame(
+        {
+            "SK_ID_CURR": pd.array([1, 2], dtype="Int64"),
+            "CNT_CHILDREN": pd.array([pd.NA, 2], dtype="Int64"),
+            "CODE_GENDER": pd.array([pd.NA, "F"], dtype="string"),
+            "AMT_CREDIT": pd.Series([pd.NA, 5.0], dtype=object),
+        }
+    )
+    request = parse_request(frame)
+    assert request.is_raw.tolist() == [False, True]
+    assert request.raw["CNT_CHILDREN"].tolist() == [2.0]
+    assert request.raw["CODE_GENDER"].tolist() == ["F"]
+    assert request.raw["AMT_CREDIT"].tolist() == [5.0]
 
 
 def test_integral_float_ids_are_accepted() -> None:

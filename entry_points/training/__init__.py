@@ -1,0 +1,1 @@
+"""Training job internals: model search, MLflow tracking, registry rule, figures, model card."""
