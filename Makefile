@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SCALE ?= 0.05
 DEMO_DIR ?= data/demo
 
-.PHONY: venv demo test lint format
+.PHONY: venv demo test lint format browser
 
 venv: $(STAMP)
 
@@ -20,7 +20,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 demo: $(STAMP)
 	SCALE=$(SCALE) DEMO_DIR=$(DEMO_DIR) bash scripts/demo.sh
 
-test: $(STAMP)
+test: $(STAMP) browser
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -28,3 +28,9 @@ lint: $(STAMP)
 
 format: $(STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+# The browser test drives Debian's headless Chromium (a test tool's own browser download cannot work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "the browser test needs Chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }

@@ -1,4 +1,4 @@
-"""Credit scoring library: everything the served MLflow model needs (schema, loading, features, cost, pyfunc)."""
+"""Credit scoring library: all the served MLflow model needs (schema, loading, features, cost, pyfunc)."""
 
 #: Name under which the model is registered in the MLflow Model Registry.
 REGISTERED_MODEL_NAME = "credit-scoring"

@@ -1,9 +1,9 @@
 """The seven Home Credit tables, declared once: columns in file order, dtypes, kinds, keys, category levels.
 
-The loader validates files against this, the synthetic generator writes exactly these columns, the feature code
-reads category levels from here and the tests compare generated headers to it. Column order, names and dtypes are
-those of the real Kaggle files (pandas defaults on the full data); category levels are listed by decreasing share
-in the real data.
+The loader validates files against this, the synthetic generator writes exactly these columns, the
+feature code reads category levels from here and the tests compare generated headers to it. Column order,
+names and dtypes are those of the real Kaggle files (pandas defaults on the full data); category levels are
+listed by decreasing share in the real data.
 """
 
 from __future__ import annotations
@@ -409,9 +409,7 @@ _BUREAU_BALANCE = (
 _PREVIOUS_APPLICATION = (
     Column("SK_ID_PREV", "int64", "id"),
     Column("SK_ID_CURR", "int64", "id"),
-    _cat(
-        "NAME_CONTRACT_TYPE", ("Cash loans", "Consumer loans", "Revolving loans", "XNA")
-    ),
+    _cat("NAME_CONTRACT_TYPE", ("Cash loans", "Consumer loans", "Revolving loans", "XNA")),
     Column("AMT_ANNUITY", "float64", "float"),
     Column("AMT_APPLICATION", "float64", "float"),
     Column("AMT_CREDIT", "float64", "float"),
@@ -714,6 +712,4 @@ def table(name: str) -> Table:
     try:
         return TABLES[name]
     except KeyError:
-        raise KeyError(
-            f"unknown table {name!r}; expected one of {', '.join(TABLES)}"
-        ) from None
+        raise KeyError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}") from None

@@ -17,3 +17,14 @@ def samples_dir() -> Path:
     if not SAMPLES_DIR.is_dir():
         pytest.fail(f"real-data samples not found at {SAMPLES_DIR}; ../shared must sit beside the project")
     return SAMPLES_DIR
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory):
+    """One tiny champion for the session, trained by the real training code into a temporary sqlite store.
+
+    Read-only for its users: tests that register more versions or move aliases train their own.
+    """
+    from tests.support.tiny_model import train_tiny_model
+
+    return train_tiny_model(tmp_path_factory.mktemp("tiny_model"))

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.support.tiny_model import TinyModel, train_tiny_model
+from tests.support.tiny_model import TinyModel
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -479,9 +479,9 @@ def test_probe_builds_a_dataframe_split_body_from_the_first_clients_of_a_csv(tmp
 
 
 @pytest.fixture(scope="module")
-def champion(tmp_path_factory) -> TinyModel:
-    """A tiny model trained by the real training code and registered as credit-scoring@champion."""
-    return train_tiny_model(tmp_path_factory.mktemp("delivery-model"))
+def champion(tiny_model) -> TinyModel:
+    """The session's tiny model (real training code), registered as credit-scoring@champion."""
+    return tiny_model
 
 
 def _mlflow_env(model: TinyModel) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Project-level contracts: MLproject entry points and parameter names, conda.yaml pins, the CI entry point."""
+"""Project-level contracts: MLproject entry points and parameters, conda.yaml pins, the CI entry point."""
 
 from __future__ import annotations
 
@@ -18,7 +18,17 @@ def test_entry_points_and_parameter_names_are_the_documented_ones():
     expected = {
         "generate_data": {"scale", "seed", "output_dir"},
         "download_data": {"url", "output_dir"},
-        "train": {"data_dir", "scale", "cost_fn", "cost_fp", "max_evals", "n_folds", "holdout", "seed", "families"},
+        "train": {
+            "data_dir",
+            "scale",
+            "cost_fn",
+            "cost_fp",
+            "max_evals",
+            "n_folds",
+            "holdout",
+            "seed",
+            "families",
+        },
         "drift": {"data_dir", "source", "top_n", "output_dir", "window_days"},
     }
     for name, params in expected.items():

@@ -44,5 +44,5 @@ def test_row_counts_and_keys():
         "installments_payments",
         "credit_card_balance",
     )
-    with pytest.raises(KeyError, match="unknown table 'bureau.csv'"):
+    with pytest.raises(KeyError, match=r"unknown table 'bureau\.csv'"):
         schema.table("bureau.csv")

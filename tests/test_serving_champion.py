@@ -22,7 +22,7 @@ from custom_model.features.assemble import snapshot_features
 from custom_model.model import ANSWER_COLUMNS, ARTIFACT_KEY, ScoringArtifacts, load_artifacts
 from custom_model.prediction_log import SINK_ENV
 from tests.support.server import model_server
-from tests.support.tiny_model import TinyModel, train_tiny_model
+from tests.support.tiny_model import TinyModel
 
 pytestmark = pytest.mark.slow
 
@@ -35,9 +35,9 @@ class Champion:
 
 
 @pytest.fixture(scope="module")
-def champion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Champion]:
+def champion(tmp_path_factory: pytest.TempPathFactory, tiny_model: TinyModel) -> Iterator[Champion]:
     folder = tmp_path_factory.mktemp("champion")
-    model = train_tiny_model(folder / "work")
+    model = tiny_model
     previous = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(model.tracking_uri)
     try:

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import mlflow
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
 from custom_model import CHAMPION_ALIAS, REGISTERED_MODEL_NAME
-from tests.support.tiny_model import train_tiny_model
+from tests.support.tiny_model import TinyModel
 
 
 def test_tiny_model_is_the_champion_and_scores_known_clients(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_model: TinyModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CREDIT_SCORING_PREDICTION_LOG", "none")
-    tiny = train_tiny_model(tmp_path)
+    tiny = tiny_model
     assert tiny.model_uri == f"models:/{REGISTERED_MODEL_NAME}@{CHAMPION_ALIAS}" and tiny.version == "1"
     assert 0.0 < tiny.threshold < 1.0
     client = MlflowClient(tracking_uri=tiny.tracking_uri, registry_uri=tiny.tracking_uri)
