@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ import pandas as pd
 import requests
 from websockets.sync.client import ClientConnection, connect
 
-from tests.support.server import free_port, model_server
+from tests.support.server import free_port, model_server, stop_process
 from tests.support.tiny_model import train_tiny_model
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -50,20 +49,6 @@ WINDOW = (1400, 1500)
 def chromium_path() -> str | None:
     """The Chromium binary of the Debian package, if installed."""
     return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Terminate a process group we started, then kill it if it lingers."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
 
 
 @contextlib.contextmanager
@@ -106,7 +91,7 @@ def streamlit_app(api_url: str, tracking_uri: str, *, timeout_s: float = 60.0) -
                     time.sleep(0.25)
                 yield url
             finally:
-                _stop(process)
+                stop_process(process)
 
 
 class Browser:
@@ -263,7 +248,7 @@ def chromium(*, window: tuple[int, int] = WINDOW, timeout_s: float = 30.0) -> It
                 browser.call("Page.enable")
                 yield browser
         finally:
-            _stop(process)
+            stop_process(process)
 
 
 def capture_journeys(

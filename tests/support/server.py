@@ -26,7 +26,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_process(process: subprocess.Popen) -> None:
     """Terminate the server's whole process group (uvicorn workers included), then kill if it lingers."""
     if process.poll() is not None:
         return
@@ -104,4 +104,4 @@ def _serve(model_uri: str, tracking_uri: str, env: dict[str, str], workdir: Path
             _wait_ready(process, url, log_path)
             yield url
         finally:
-            _stop(process)
+            stop_process(process)
