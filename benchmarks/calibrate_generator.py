@@ -4,8 +4,9 @@
 
 Targets (real data, SPEC §1.6): oracle ≈ 0.80–0.83, a good application-only model ≈ 0.74–0.76, simple
 history aggregates clearly higher, and a logistic regression (impute + scale + logreg) on all tables clearly
-below LightGBM, since the real signal has thresholds, saturation and interactions. The features here are deliberately quick (means/max per client, one-hot
-shares), not the project's feature pipeline: they only show how much signal each group of tables carries.
+below LightGBM, since the real signal has thresholds, saturation and interactions. The features here are
+deliberately quick (means/max per client, one-hot shares), not the project's feature pipeline: they only
+show how much signal each group of tables carries.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from entry_points import synthetic
 
 @dataclass(frozen=True)
 class SignalReport:
-    """Holdout AUCs of the oracle, of LightGBM on two feature sets and of a logistic regression on all tables."""
+    """Holdout AUCs of the oracle, of LightGBM on two feature sets and of a logreg on all tables."""
 
     oracle: float
     application_only: float
@@ -132,7 +133,7 @@ def _fit_auc(
 def _logreg_auc(
     x_fit: pd.DataFrame, y_fit: np.ndarray, x_val: pd.DataFrame, y_val: np.ndarray, seed: int
 ) -> float:
-    """Holdout AUC of the training job's linear family: median impute, standard scale, L2 logistic regression."""
+    """Holdout AUC of the training job's linear family: median impute, standard scale, L2 logreg."""
     model = Pipeline(
         [
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
@@ -145,7 +146,7 @@ def _logreg_auc(
 
 
 def signal_report(data: synthetic.SyntheticData, *, seed: int = 0) -> SignalReport:
-    """AUCs on a 25 % holdout of the train clients: oracle, application-only and all-tables LightGBM, logreg."""
+    """AUCs on a 25 % holdout of train clients: oracle, application-only and all-tables LightGBM, logreg."""
     train = data.tables[schema.APPLICATION_TRAIN]
     y = train[schema.TARGET].to_numpy()
     app = application_features(train)

@@ -10,7 +10,9 @@ How the signal is planted: each client has two latent traits, `u_app` (what the 
 `u_beh` (payment discipline, only partly correlated with `u_app`). The traits drive the generated values and
 behaviour in every table. The default log-odds is then computed from OBSERVED quantities only (EXT_SOURCE_*,
 age, payment rate, employment, the client's actual late-payment and under-payment shares, days past due,
-bureau overdue credits and debt, refusals) with non-linear terms and interactions; TARGET ~
+bureau overdue credits and debt, refusals) with thresholds, steps (any serious delinquency per source),
+saturation, a U-shaped age effect and interactions that change sign (payment rate × external scores,
+refusals × bureau history), so a linear model on the usual features loses clearly to boosting; TARGET ~
 Bernoulli(sigmoid(log-odds)) and the oracle is that probability. History tables therefore carry real signal
 beyond the application table.
 """
@@ -709,7 +711,7 @@ class _History:
     card_dpd_share: np.ndarray
     card_utilisation: np.ndarray
     has_bureau: np.ndarray
-    seriously_late: np.ndarray
+    serious_sources: np.ndarray
 
 
 def _bureau(
@@ -1414,22 +1416,23 @@ def _credit_card(
 #: regression on the same features clearly below LightGBM, as on the real data).
 APP_WEIGHT = 1.22
 HISTORY_WEIGHT = 0.78
-#: Days past due that make a month (POS, card, bureau status 2-5) or an instalment (days late) "serious".
+#: Days past due that make a POS or card month "serious", and days late that make an instalment serious.
 SERIOUS_DPD = 60
 SERIOUS_DAYS_LATE = 30
+#: Weights of EXT_SOURCE_1..3 in the application part (missing scores count at their typical value).
+EXT_WEIGHTS = np.array([0.2, 0.38, 0.42])
 
 
 def application_logit(app: pd.DataFrame) -> np.ndarray:
     """Application part of the default log-odds, from observed application columns only.
 
-    Deliberately non-linear, like the real signal: a hinge at low external scores, a U-shaped age effect
-    (young and oldest riskier), steps (long employment, credit/goods ratio above 1.15, worst region rating)
-    and a payment-rate effect whose sign flips with the external scores (a high annuity share hurts clients
-    with low scores and slightly helps those with high ones).
+    Non-linear like the real signal: a hinge at low external scores and an interaction of two low scores, a
+    U-shaped age effect (young and oldest riskier), a V-shaped payment-rate effect, steps (credit/goods ratio
+    above 1.15, worst region rating) and a payment-rate effect whose sign flips with the external scores.
     """
     ext = app[["EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3"]].to_numpy()
     filled = np.where(np.isnan(ext), np.array([0.5, 0.51, 0.51]), ext)
-    ext_mean = filled @ np.array([0.2, 0.38, 0.42])
+    ext_mean = filled @ EXT_WEIGHTS
     age = -app["DAYS_BIRTH"].to_numpy() / 365.25
     employed = app["DAYS_EMPLOYED"].to_numpy()
     not_employed = employed == schema.DAYS_SENTINEL
@@ -1444,39 +1447,43 @@ def application_logit(app: pd.DataFrame) -> np.ndarray:
     revolving = (app["NAME_CONTRACT_TYPE"] == "Revolving loans").to_numpy()
     low_ext = np.clip((0.5 - ext_mean) / 0.15, -1.0, 1.5)
     return (
-        -4.5 * (ext_mean - 0.5)
-        + 4.0 * np.maximum(0.35 - ext_mean, 0.0)
+        -5.5 * (ext_mean - 0.5)
+        + 4.0 * np.maximum(0.3 - ext_mean, 0.0)
+        + 6.0 * np.maximum(0.5 - filled[:, 1], 0) * np.maximum(0.5 - filled[:, 2], 0)
         + 0.35 * np.isnan(ext[:, 2])
         + 0.8 * np.clip((38 - age) / 12, 0, 1.2)
         + 0.7 * np.clip((age - 60) / 8, 0, 1)
+        - 0.3 * np.log1p(years_employed)
         - 0.5 * not_employed
-        - 0.4 * (years_employed > 5)
-        + 0.5 * np.clip((payment_rate - 0.045) / 0.025, -1, 1.5) * low_ext
+        + 6.0 * np.abs(payment_rate - 0.045) * np.where(payment_rate > 0.045, 1.0, 2.0)
+        + 0.3 * np.clip((payment_rate - 0.045) / 0.025, -1, 1.5) * low_ext
         + 0.6 * (goods_ratio > 1.15)
         + 0.3 * male
         - 0.25 * higher
         - 0.15 * own_car
         + 0.35 * (rating == 3)
         - 0.3 * revolving
-        + 0.3 * (male & (age < 30))
     )
 
 
 def history_logit(history: _History) -> np.ndarray:
     """History part of the default log-odds, from the client's observed behaviour in the child tables.
 
-    Mostly steps and saturations rather than proportional effects: any serious delinquency is a jump, the
-    late-payment share stops mattering beyond 15 %, and refusals weigh mainly on clients the bureau does not
+    Steps and saturations besides smooth effects: each source with a serious delinquency is a jump whatever
+    its size, the late-payment effect saturates, and refusals weigh mainly on clients the bureau does not
     know (with a bureau history they add little).
     """
-    refused = np.minimum(history.refused, 4)
+    late = history.late_share
     return (
-        1.5 * history.seriously_late
-        + 1.3 * np.minimum(history.late_share, 0.15) / 0.15
-        + 0.8 * (history.underpaid_share > 0.08)
-        + np.where(history.has_bureau, 0.05, 0.45) * refused
-        + 0.7 * (history.bureau_overdue > 0)
-        + 0.5 * (history.card_utilisation > 0.7)
+        0.9 * np.minimum(history.serious_sources, 3)
+        + 2.2 * np.log1p(8 * np.minimum(late, 0.3))
+        + 1.4 * np.sqrt(history.underpaid_share)
+        + np.where(history.has_bureau, 0.05, 0.45) * np.minimum(history.refused, 4)
+        + 0.45 * np.minimum(history.bureau_overdue, 3)
+        + 0.25 * np.log1p(np.clip(history.bureau_debt_ratio, 0, 50))
+        + 1.5 * np.sqrt(history.pos_dpd_share)
+        + 1.2 * np.sqrt(history.card_dpd_share)
+        + 0.6 * np.clip(history.card_utilisation - 0.6, 0, 0.5)
     )
 
 
@@ -1485,7 +1492,7 @@ def _any_per_client(client: np.ndarray, flag: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(client[flag], minlength=n) > 0
 
 
-def _seriously_late(
+def _serious_sources(
     n: int,
     bureau: pd.DataFrame,
     b_client: np.ndarray,
@@ -1495,15 +1502,18 @@ def _seriously_late(
     inst: pd.DataFrame,
     inst_client: np.ndarray,
 ) -> np.ndarray:
-    """Clients with any serious delinquency: a POS or card month 60+ days past due, a bureau month over 30 days
-    past due (status 2-5; orphan bureau_balance credits belong to nobody) or an instalment paid 30+ days late."""
+    """Per client, in how many of four sources it was seriously late: a bureau month over 30 days past due
+    (status 2-5; orphan credits belong to nobody), a POS or a card month 60+ days past due, an instalment
+    paid 30+ days late."""
     row = pd.Index(bureau[schema.ID_BUREAU].to_numpy()).get_indexer(balance[schema.ID_BUREAU].to_numpy())
     status = balance["STATUS"].astype(str).isin(["2", "3", "4", "5"]).to_numpy() & (row >= 0)
     days_late = inst["DAYS_ENTRY_PAYMENT"].to_numpy() - inst["DAYS_INSTALMENT"].to_numpy()
-    late = _any_per_client(b_client[row[status]], np.ones(int(status.sum()), dtype=bool), n)
+    sources = _any_per_client(b_client[row[status]], np.ones(int(status.sum()), dtype=bool), n).astype(
+        np.int64
+    )
     for frame, client in (pos, card):
-        late |= _any_per_client(client, frame["SK_DPD"].to_numpy() >= SERIOUS_DPD, n)
-    return late | _any_per_client(inst_client, days_late >= SERIOUS_DAYS_LATE, n)
+        sources += _any_per_client(client, frame["SK_DPD"].to_numpy() >= SERIOUS_DPD, n)
+    return sources + _any_per_client(inst_client, days_late >= SERIOUS_DAYS_LATE, n)
 
 
 def _intercept_for_rate(logit: np.ndarray, rate: float) -> float:
@@ -1624,7 +1634,7 @@ def generate_tables(
         card_dpd_share=_per_parent_mean(card_client, (card["SK_DPD"].to_numpy() > 0).astype(float), n),
         card_utilisation=_per_parent_mean(card_client, utilisation, n),
         has_bureau=np.bincount(b_client, minlength=n) > 0,
-        seriously_late=_seriously_late(
+        serious_sources=_serious_sources(
             n, bureau, b_client, balance, (pos, pos_client), (card, card_client), inst, inst_client
         ),
     )

@@ -51,11 +51,7 @@ def test_chosen_model_beats_dummy_on_holdout_and_logreg_out_of_fold(result: Trai
     assert h["cost"] < 0.7 * min(h["cost_accept_all"], h["cost_refuse_all"])
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="on the current generator the logistic regression's holdout cost is within noise of LightGBM's "
-    "(0.4597 vs 0.4623 at scale 0.05; 0.429 vs 0.440 at 0.1) although LightGBM ranks better",
-)
 def test_chosen_model_beats_logreg_on_holdout_cost(result: TrainResult) -> None:
     table = result.comparison.set_index("family")
-    assert table.loc["lightgbm", "holdout_cost"] < table.loc["logreg", "holdout_cost"]
+    # the planted thresholds, saturation and interactions are out of a linear model's reach (issue 4)
+    assert table.loc["lightgbm", "holdout_cost"] < table.loc["logreg", "holdout_cost"] - 0.01
