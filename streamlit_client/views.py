@@ -139,11 +139,12 @@ def what_if_defaults(
     Known = the client's reference-sample row and the values the API returned, restricted to the model's input
     columns (when the signature is known) so that the raw-fields request is accepted. An unknown field is not
     invented: the form shows a typical value, and it is sent only if the user changes it (see apply_edits).
+    Numbers are taken for the numeric what-if fields only: elsewhere a number may be a model feature that
+    shares a raw field's name but is encoded (a Y/N flag as 0/1), which the API rightly refuses as a raw
+    field. Fields left out are filled by the API from the client's bundled application row.
     """
     allowed = set(input_columns) if input_columns else set(CORE_APPLICATION_FIELDS)
     allowed.discard(ID_COLUMN)
-    # Values the API returned, only for the numeric what-if fields (other model inputs may be encoded, e.g. a
-    # Y/N flag as 0/1, and would be refused as raw fields); the reference sample's raw fields take precedence.
     editable = {f.name for f in WHAT_IF_FIELDS} & allowed
     known: dict[str, Any] = {
         item.feature: item.value
@@ -151,7 +152,7 @@ def what_if_defaults(
         if item.feature in editable and _is_number(item.value)
     }
     for name, value in reference_row(reference, client.client_id).items():
-        if name in allowed and value is not None and (isinstance(value, str) or _is_number(value)):
+        if name in allowed and (isinstance(value, str) or (name in editable and _is_number(value))):
             known[name] = value
     unknown = [f.name for f in WHAT_IF_FIELDS if f.name not in known]
     return known, unknown

@@ -58,6 +58,7 @@ def test_what_if_defaults_use_known_values_and_report_the_typical_ones() -> None
             "SK_ID_CURR": [7],
             "AMT_INCOME_TOTAL": [90000.0],
             "NAME_CONTRACT_TYPE": ["Cash loans"],
+            "FLAG_OWN_CAR": [0.0],  # a top feature of the sample: the encoded flag, not the raw Y/N field
             "EXT_X": [1.0],
         }
     )
@@ -68,6 +69,7 @@ def test_what_if_defaults_use_known_values_and_report_the_typical_ones() -> None
         "AMT_CREDIT",
         "AMT_ANNUITY",
         "NAME_CONTRACT_TYPE",
+        "FLAG_OWN_CAR",
         "DAYS_EMPLOYED",
     ]
     fields, typical = what_if_defaults(client, reference, allowed)
@@ -75,6 +77,7 @@ def test_what_if_defaults_use_known_values_and_report_the_typical_ones() -> None
     assert fields["AMT_CREDIT"] == 300000.0
     assert fields["NAME_CONTRACT_TYPE"] == "Cash loans"
     assert "EXT_X" not in fields and "SK_ID_CURR" not in fields  # not a model input / sent separately
+    assert "FLAG_OWN_CAR" not in fields  # encoded value never sent as the raw field; the API fills it in
     assert typical == ["AMT_ANNUITY", "AMT_GOODS_PRICE", "DAYS_EMPLOYED", "EXT_SOURCE_2", "EXT_SOURCE_3"]
     assert "DAYS_EMPLOYED" not in fields  # unknown stays unknown: no invented value is sent
 
