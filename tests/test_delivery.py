@@ -326,6 +326,8 @@ def test_model_server_settings_come_from_the_configmap_and_an_optional_secret():
     (config_ref, secret_ref) = container["envFrom"]
     assert config_ref["configMapRef"]["name"] == "credit-scoring-api"
     assert secret_ref["secretRef"] == {"name": "credit-scoring-secrets", "optional": True}
+    # LightGBM must not start more threads than the CPU limit grants (it sees all the node's cores).
+    assert int(config["CREDIT_SCORING_THREADS"]) <= float(container["resources"]["limits"]["cpu"])
 
 
 def test_services_and_autoscalers_point_at_their_deployments():

@@ -19,9 +19,12 @@ from custom_model.features.assemble import build_features
 from custom_model.model import (
     ANSWER_COLUMNS,
     MODEL_VERSION_ENV,
+    PARALLEL_MIN_ROWS,
+    THREADS_ENV,
     Scorer,
     ScoringArtifacts,
     log_scoring_model,
+    prediction_threads,
 )
 from custom_model.prediction_log import SINK_ENV
 from custom_model.request import parse_request
@@ -231,3 +234,27 @@ def test_snapshot_must_be_keyed_by_a_unique_client_id(tiny: TinyScoring) -> None
     )
     with pytest.raises(CreditScoringError, match=f"{schema.ID_CURR} must be unique"):
         Scorer(broken)
+
+
+def test_large_batches_use_the_allowed_threads_and_answer_exactly_as_one_thread(
+    tiny: TinyScoring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = np.resize(tiny.production_ids, PARALLEL_MIN_ROWS + 44)  # clients repeated up to a large batch
+    assert prediction_threads(1, 2) == 1 and prediction_threads(len(batch), 2) == 2
+    answers = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv(THREADS_ENV, threads)
+        one_or_two = Scorer(tiny.artifacts)
+        assert one_or_two.threads == int(threads)
+        answers[threads] = _score(one_or_two, pd.DataFrame({"SK_ID_CURR": batch}))
+    pd.testing.assert_frame_equal(answers["1"], answers["2"])
+
+
+@pytest.mark.parametrize("setting", ["0", "two", "-1"])
+def test_a_bad_thread_setting_stops_the_model_at_load_time(
+    tiny: TinyScoring, monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    monkeypatch.setenv(THREADS_ENV, setting)
+    expected = f"{THREADS_ENV} must be a whole number ≥ 1; got '{setting}'"
+    with pytest.raises(CreditScoringError, match=expected):
+        Scorer(tiny.artifacts)
