@@ -6,3 +6,5 @@ REGISTERED_MODEL_NAME = "credit-scoring"
 CHAMPION_ALIAS = "champion"
 #: Registry alias of a newly trained version that did not beat the champion.
 CHALLENGER_ALIAS = "challenger"
+#: Most important features whose values every prediction event records (= the drift job's default top-N).
+MONITORED_FEATURES = 50

@@ -51,7 +51,7 @@ MODEL_VERSION_ENV = "CREDIT_SCORING_MODEL_VERSION"
 THREADS_ENV = "CREDIT_SCORING_THREADS"
 #: Below this many rows one thread is faster: starting a thread team costs more than it saves.
 PARALLEL_MIN_ROWS = 256
-#: Features whose values are recorded with every prediction event (top global importance).
+#: Features recorded with every prediction event when training named none (top by gain / |coefficient|).
 LOGGED_FEATURES = 20
 #: Packages the served model needs, pinned to the versions installed (= requirements.txt).
 SERVING_PACKAGES = (
@@ -88,6 +88,9 @@ class ScoringArtifacts:
     cost_fp: float
     snapshot: pd.DataFrame
     model_name: str = REGISTERED_MODEL_NAME
+    #: Features whose values every prediction event records: the training run's top global SHAP importance,
+    #: i.e. the columns the drift job tests, so that the drift of the live log covers the same features.
+    monitored_features: tuple[str, ...] = ()
 
 
 def _is_booster(estimator: object) -> bool:
@@ -114,6 +117,7 @@ def save_artifacts(artifacts: ScoringArtifacts, directory: Path) -> Path:
         "cost_fn": float(artifacts.cost_fn),
         "cost_fp": float(artifacts.cost_fp),
         "model_name": artifacts.model_name,
+        "monitored_features": list(artifacts.monitored_features),
     }
     (directory / "scoring.json").write_text(json.dumps(settings, indent=2))
     return directory
@@ -141,6 +145,7 @@ def load_artifacts(directory: Path) -> ScoringArtifacts:
         cost_fp=settings["cost_fp"],
         snapshot=pd.read_parquet(directory / "snapshot.parquet"),
         model_name=settings["model_name"],
+        monitored_features=tuple(settings.get("monitored_features", ())),
     )
 
 
@@ -173,7 +178,7 @@ class Scorer:
         readable = getattr(artifacts.preprocessor, "feature_labels_", {})
         self.feature_labels = [feature_label(readable.get(n, n)) for n in self.feature_names]
         self.base_value = self._base_value()
-        self.logged_features = self._top_global_features(LOGGED_FEATURES)
+        self.logged_features = self._monitored_features()
 
     def model_inputs(self, request: pd.DataFrame) -> np.ndarray:
         """Model input matrix of the request's clients (SK_ID_CURR + optional raw fields), in order."""
@@ -214,6 +219,19 @@ class Scorer:
         if self.known_inputs is not None:
             row = self.known_inputs[:1]
         return float(self.contributions(row)[0, -1])
+
+    def _monitored_features(self) -> np.ndarray:
+        """Indices of the features each prediction event records (training's choice, else the top by gain)."""
+        named = self.artifacts.monitored_features
+        if not named:
+            return self._top_global_features(LOGGED_FEATURES)
+        position = {name: i for i, name in enumerate(self.feature_names)}
+        unknown = [name for name in named if name not in position]
+        if unknown:
+            raise CreditScoringError(
+                f"monitored features are not model features: {unknown[:5]} ({len(unknown)} of {len(named)})"
+            )
+        return np.array([position[name] for name in named], dtype=np.intp)
 
     def _top_global_features(self, n: int) -> np.ndarray:
         """Indices of the n globally most important features (gain, or |coefficient| for a linear model)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import mlflow
 
-from custom_model import CHAMPION_ALIAS, REGISTERED_MODEL_NAME
+from custom_model import CHAMPION_ALIAS, MONITORED_FEATURES, REGISTERED_MODEL_NAME
 from custom_model.errors import CreditScoringError
 from custom_model.prediction_log import DEFAULT_SINK_URL, SINK_ENV
 from drift.alerts import WEBHOOK_ENV, AlertRules, alert_payload, evaluate, post_webhook
@@ -53,7 +53,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m entry_points.drift", description=__doc__.splitlines()[0])
     p.add_argument("--data-dir", type=Path, default=Path("data/demo"), help="tables: training + production")
     p.add_argument("--source", choices=("test", "log"), default="test", help="current data: test or log")
-    p.add_argument("--top-n", type=int_param, default=50, help="most important features to test")
+    p.add_argument(
+        "--top-n", type=int_param, default=MONITORED_FEATURES, help="most important features to test"
+    )
     p.add_argument("--output-dir", type=Path, default=Path("reports"), help="where the reports are written")
     p.add_argument("--window-days", type=float, default=30.0, help="prediction-log window (source=log)")
     p.add_argument(

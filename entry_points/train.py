@@ -22,7 +22,7 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 from threadpoolctl import threadpool_limits
 
-from custom_model import REGISTERED_MODEL_NAME, schema
+from custom_model import MONITORED_FEATURES, REGISTERED_MODEL_NAME, schema
 from custom_model.cost import (
     DEFAULT_COST_FN,
     DEFAULT_COST_FP,
@@ -282,6 +282,7 @@ def _log_scoring_model(
     threshold: float,
     data: TrainingData,
     holdout_ids: pd.Index,
+    monitored: tuple[str, ...],
     settings: TrainSettings,
 ) -> str:
     """Log the pyfunc (preprocessing + estimator + threshold + snapshot), register it, return the version."""
@@ -297,6 +298,7 @@ def _log_scoring_model(
         cost_fn=settings.cost_fn,
         cost_fp=settings.cost_fp,
         snapshot=client_snapshot(data.tables, ids=ids),
+        monitored_features=monitored,
     )
     example = data.tables.application_test[[schema.ID_CURR, *RAW_COLUMNS]].head(2)
     # JSON rows may carry null in any field: integer fields are declared as floats (SK_ID_CURR stays an int)
@@ -472,6 +474,7 @@ def _run(settings: TrainSettings, *, project_dir: Path) -> TrainResult:
             threshold=threshold,
             data=data,
             holdout_ids=X_hold.index,
+            monitored=tuple(importance["feature"].head(MONITORED_FEATURES)),
             settings=settings,
         )
         decision = assign_alias(

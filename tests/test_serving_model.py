@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import mlflow
@@ -18,13 +19,16 @@ from custom_model.errors import CreditScoringError
 from custom_model.features.assemble import build_features
 from custom_model.model import (
     ANSWER_COLUMNS,
+    LOGGED_FEATURES,
     MODEL_VERSION_ENV,
     PARALLEL_MIN_ROWS,
     THREADS_ENV,
     Scorer,
     ScoringArtifacts,
+    load_artifacts,
     log_scoring_model,
     prediction_threads,
+    save_artifacts,
 )
 from custom_model.prediction_log import SINK_ENV
 from custom_model.request import parse_request
@@ -258,3 +262,19 @@ def test_a_bad_thread_setting_stops_the_model_at_load_time(
     expected = f"{THREADS_ENV} must be a whole number ≥ 1; got '{setting}'"
     with pytest.raises(CreditScoringError, match=expected):
         Scorer(tiny.artifacts)
+
+
+def test_events_record_the_features_training_named_for_monitoring(tiny: TinyScoring, tmp_path: Path) -> None:
+    default = Scorer(tiny.artifacts).logged_features
+    named = tuple(reversed(tiny.artifacts.preprocessor.feature_names_[-3:]))  # not the top by gain
+    saved = save_artifacts(replace(tiny.artifacts, monitored_features=named), tmp_path / "scoring")
+    scorer = Scorer(load_artifacts(saved))
+    assert [scorer.feature_names[i] for i in scorer.logged_features] == list(named)
+    assert len(default) == LOGGED_FEATURES and set(default) != set(scorer.logged_features)
+
+
+def test_a_monitored_feature_the_model_lacks_stops_the_model_at_load_time(tiny: TinyScoring) -> None:
+    broken = replace(tiny.artifacts, monitored_features=("EXT_SOURCE_2", "NOT_A_FEATURE"))
+    expected = r"monitored features are not model features: \['NOT_A_FEATURE'\]"
+    with pytest.raises(CreditScoringError, match=expected):
+        Scorer(broken)

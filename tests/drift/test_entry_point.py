@@ -11,7 +11,7 @@ import requests
 import sqlalchemy as sa
 from mlflow.tracking import MlflowClient
 
-from custom_model import REGISTERED_MODEL_NAME
+from custom_model import MONITORED_FEATURES, REGISTERED_MODEL_NAME
 from drift.tracking import EXPERIMENT
 from entry_points import drift as job
 from tests.drift.conftest import Receiver, copy_tables
@@ -127,6 +127,9 @@ def test_production_drift_reads_the_log_written_by_the_real_server(tiny_store: T
     assert any("scored prediction events" in note for note in report["context"]["notes"])
     # the log's scores are the served ones
     assert report["score_stability"]["current_mean"] == pytest.approx(served["probability_default"].mean())
+    # the served model logs the features the drift job tests: none is absent from the log
+    assert not [reason for reason in report["skipped"].values() if "absent" in reason]
+    assert report["n_features_tested"] + len(report["skipped"]) >= MONITORED_FEATURES
 
 
 def test_job_without_champion_exits_2_with_a_clear_message(tmp_path, monkeypatch, caplog) -> None:
