@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 SCORE_COLUMN = "probability_default"
 IMPORTANCE_FILE = "global_importance.csv"
 REFERENCE_SAMPLE_FILE = "reference_sample.parquet"
+#: Model inputs of the monitored features for every training client, logged by the training run.
+DRIFT_REFERENCE_FILE = "drift_reference.parquet"
 IMPORTANCE_COLUMNS = ("feature", "label", "mean_abs_contribution")
 #: Rows transformed at a time: keeps the full model-input matrix of 307k clients out of memory.
 CHUNK_ROWS = 50_000
@@ -52,6 +54,8 @@ class Champion:
     importance: pd.DataFrame
     reference_sample: pd.DataFrame | None
     scoring: ScoringArtifacts
+    #: Training clients' model inputs as the run logged them (None for runs that predate it).
+    drift_reference: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,8 @@ def load_champion(
         importance = check_importance(pd.read_csv(importance_path), f"run {version.run_id}/{IMPORTANCE_FILE}")
         sample_path = _download(version.run_id, REFERENCE_SAMPLE_FILE, workdir)
         sample = pd.read_parquet(sample_path) if sample_path is not None else None
+        stored_path = _download(version.run_id, DRIFT_REFERENCE_FILE, workdir)
+        stored = pd.read_parquet(stored_path) if stored_path is not None else None
         model_dir = Path(
             mlflow.artifacts.download_artifacts(
                 artifact_uri=f"models:/{name}/{version.version}", dst_path=str(workdir / "model")
@@ -124,7 +130,7 @@ def load_champion(
     logger.info(
         "champion %s v%s (run %s): %d features ranked", name, version.version, version.run_id, len(importance)
     )
-    return Champion(name, str(version.version), version.run_id, importance, sample, scoring)
+    return Champion(name, str(version.version), version.run_id, importance, sample, scoring, stored)
 
 
 def top_features(importance: pd.DataFrame, n: int) -> tuple[list[str], dict[str, str]]:
@@ -180,29 +186,63 @@ def reference_scores(champion: Champion, ids: pd.Index) -> tuple[pd.Series | Non
     return placed, note
 
 
-def _reference(features: pd.DataFrame, champion: Champion, columns: list[str]) -> tuple[pd.DataFrame, str]:
-    """Training clients' model inputs plus their (holdout) scores, and where the scores come from."""
-    reference = model_inputs(features, champion.scoring.preprocessor, columns)
+def stored_reference(champion: Champion, columns: list[str]) -> pd.DataFrame | None:
+    """The training run's model inputs of ``columns`` (indexed by SK_ID_CURR), or None when it lacks some.
+
+    Reading them spares the job the tables and the feature build of every training client (12 GB at full
+    scale), and the reference is what the model was trained on even if the tables have changed since.
+    """
+    stored = champion.drift_reference
+    if stored is None or schema.ID_CURR not in stored.columns:
+        return None
+    keep = [c for c in columns if c in set(champion.scoring.preprocessor.feature_names_)]
+    missing = [c for c in keep if c not in stored.columns]
+    if missing:
+        logger.info("%s lacks %d tested features: reference rebuilt", DRIFT_REFERENCE_FILE, len(missing))
+        return None
+    return stored.set_index(schema.ID_CURR)[keep]
+
+
+def _with_scores(reference: pd.DataFrame, champion: Champion, features: pd.DataFrame | None) -> str:
+    """Add the reference scores (holdout scores, else in-sample ones from ``features``); return their note."""
     scores, note = reference_scores(champion, reference.index)
     if scores is None:
-        scores = pd.Series(probabilities(champion.scoring, features), index=reference.index)
+        if features is None:
+            raise DataSourceError(f"no {REFERENCE_SAMPLE_FILE} with {SCORE_COLUMN} and no tables to score")
+        scores = pd.Series(probabilities(champion.scoring, features), index=features.index)
+        scores = scores.reindex(reference.index)
     reference[SCORE_COLUMN] = scores.to_numpy()
-    return reference, note
+    return note
+
+
+def training_reference(
+    tables_dir: Path, features: pd.DataFrame | None, champion: Champion, columns: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Training clients' model inputs plus their (holdout) scores, and notes saying where they come from.
+
+    ``features`` = the training clients' features when the caller has built them; built here only when the
+    training run's stored reference cannot be used.
+    """
+    reference = stored_reference(champion, columns)
+    if reference is not None:
+        where = f"{len(reference)} training clients from run {champion.run_id}/{DRIFT_REFERENCE_FILE}"
+        return reference, [f"reference: {where}", _with_scores(reference, champion, features)]
+    if features is None:
+        features = build_features(load_tables(tables_dir)).train
+    reference = model_inputs(features, champion.scoring.preprocessor, columns)
+    where = f"{len(reference)} application_train clients of {tables_dir}"
+    return reference, [f"reference: {where}", _with_scores(reference, champion, features)]
 
 
 def table_data(data_dir: Path, champion: Champion, columns: list[str]) -> DriftData:
     """Reference = application_train clients, current = application_test clients, as model inputs + scores."""
     features = build_features(load_tables(data_dir))
-    reference, note = _reference(features.train, champion, columns)
+    reference, notes = training_reference(data_dir, features.train, champion, columns)
     current = model_inputs(features.production, champion.scoring.preprocessor, columns)
     current[SCORE_COLUMN] = probabilities(champion.scoring, features.production)
-    notes = (
-        f"reference: {len(reference)} application_train clients of {data_dir}",
-        f"current: {len(current)} application_test clients of {data_dir}, scored by {champion.name} "
-        f"v{champion.version}",
-        note,
-    )
-    return DriftData(reference, current, notes)
+    scored = f"scored by {champion.name} v{champion.version}"
+    notes.insert(1, f"current: {len(current)} application_test clients of {data_dir}, {scored}")
+    return DriftData(reference, current, tuple(notes))
 
 
 def read_prediction_log(url: str, *, window_days: float, now: datetime | None = None) -> pd.DataFrame:
@@ -257,13 +297,14 @@ def _safe(url: str) -> str:
 def log_data(
     url: str, *, window_days: float, data_dir: Path, champion: Champion, columns: list[str]
 ) -> DriftData:
-    """Reference = application_train clients, current = the scored prediction events of the window."""
+    """Reference = the training clients, current = the scored prediction events of the window.
+
+    The reference comes from the training run's stored model inputs; ``data_dir`` is read only for runs that
+    did not store them.
+    """
     events = read_prediction_log(url, window_days=window_days)
-    reference, note = _reference(build_features(load_tables(data_dir)).train, champion, columns)
+    reference, notes = training_reference(data_dir, None, champion, columns)
     versions = ", ".join(f"v{v}: {n}" for v, n in events.attrs["model_versions"].items())
-    notes = (
-        f"reference: {len(reference)} application_train clients of {data_dir}",
-        f"current: {len(events)} scored prediction events since {events.attrs['since']} UTC ({versions})",
-        note,
-    )
-    return DriftData(reference, events, notes)
+    since = events.attrs["since"]
+    notes.insert(1, f"current: {len(events)} scored prediction events since {since} UTC ({versions})")
+    return DriftData(reference, events, tuple(notes))

@@ -275,6 +275,15 @@ def _log_dataset(data: TrainingData, name: str) -> None:
     mlflow.log_input(dataset, context="training")
 
 
+def drift_reference(X_sel: pd.DataFrame, X_hold: pd.DataFrame, monitored: tuple[str, ...]) -> pd.DataFrame:
+    """Model inputs of the monitored features for every training client, in SK_ID_CURR order.
+
+    The drift job compares production against them without the tables or a feature rebuild.
+    """
+    frame = pd.concat([X_sel[list(monitored)], X_hold[list(monitored)]]).sort_index()
+    return frame.rename_axis(schema.ID_CURR).reset_index()
+
+
 def _log_scoring_model(
     preprocessor: FeaturePreprocessor,
     estimator: object,
@@ -412,6 +421,8 @@ def _run(settings: TrainSettings, *, project_dir: Path) -> TrainResult:
 
         importance = global_importance(estimator, X_hold, label=lambda f: plain_label(f, preprocessor))
         log_csv(importance, "global_importance.csv")
+        monitored = tuple(importance["feature"].head(MONITORED_FEATURES))
+        log_parquet(drift_reference(X_sel, X_hold, monitored), "drift_reference.parquet")
         log_figure(plots.importance_figure(importance), "global_importance.png")
         curves = {
             f"{f} out-of-fold": (y_sel.to_numpy(), r.best.oof) for f, r in results.items() if f != "dummy"
@@ -474,7 +485,7 @@ def _run(settings: TrainSettings, *, project_dir: Path) -> TrainResult:
             threshold=threshold,
             data=data,
             holdout_ids=X_hold.index,
-            monitored=tuple(importance["feature"].head(MONITORED_FEATURES)),
+            monitored=monitored,
             settings=settings,
         )
         decision = assign_alias(

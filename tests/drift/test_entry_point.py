@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from mlflow.tracking import MlflowClient
 
 from custom_model import MONITORED_FEATURES, REGISTERED_MODEL_NAME
+from drift.sources import DRIFT_REFERENCE_FILE, SCORE_COLUMN, load_champion, top_features, training_reference
 from drift.tracking import EXPERIMENT
 from entry_points import drift as job
 from tests.drift.conftest import Receiver, copy_tables
@@ -116,12 +118,14 @@ def test_production_drift_reads_the_log_written_by_the_real_server(tiny_store: T
     out = tmp_path / "reports"
     code = job.main(
         ["--source", "log", "--prediction-log", log_url, "--window-days", "1",
-         "--data-dir", str(tiny_store.data_dir), "--output-dir", str(out),
+         "--data-dir", str(tmp_path / "no-tables-here"), "--output-dir", str(out),
          "--max-drift-share", "0.99", "--psi-alert-band", "none"]
     )  # fmt: skip
-    assert code == job.EXIT_OK
+    assert code == job.EXIT_OK  # the reference comes from the training run, not from tables
     report = _report(out)
     assert report["n_current"] == len(ids)
+    assert report["n_reference"] == len(pd.read_csv(tiny_store.data_dir / "application_train.csv"))
+    assert any(DRIFT_REFERENCE_FILE in note for note in report["context"]["notes"])
     assert report["context"]["source"] == "log"
     assert report["n_features_tested"] > 0
     assert any("scored prediction events" in note for note in report["context"]["notes"])
@@ -138,3 +142,15 @@ def test_job_without_champion_exits_2_with_a_clear_message(tmp_path, monkeypatch
     code = job.main(["--data-dir", str(tmp_path), "--output-dir", str(tmp_path / "reports")])
     assert code == job.EXIT_ERROR
     assert "no credit-scoring@champion" in caplog.text
+
+
+def test_stored_reference_equals_the_one_rebuilt_from_the_tables(tiny_store: TinyModel) -> None:
+    champion = load_champion()
+    columns, _ = top_features(champion.importance, MONITORED_FEATURES)
+    stored, stored_notes = training_reference(tiny_store.data_dir, None, champion, columns)
+    rebuilt, rebuilt_notes = training_reference(
+        tiny_store.data_dir, None, replace(champion, drift_reference=None), columns
+    )
+    assert DRIFT_REFERENCE_FILE in stored_notes[0] and str(tiny_store.data_dir) in rebuilt_notes[0]
+    assert list(stored.columns) == [*columns, SCORE_COLUMN]
+    pd.testing.assert_frame_equal(stored, rebuilt.sort_index())
