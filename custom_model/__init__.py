@@ -8,3 +8,5 @@ CHAMPION_ALIAS = "champion"
 CHALLENGER_ALIAS = "challenger"
 #: Most important features whose values every prediction event records (= the drift job's default top-N).
 MONITORED_FEATURES = 50
+#: Training-run artifact: model inputs of the monitored features for every training client (drift reference).
+DRIFT_REFERENCE_FILE = "drift_reference.parquet"

@@ -24,7 +24,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
-from custom_model import CHAMPION_ALIAS, REGISTERED_MODEL_NAME, schema
+from custom_model import CHAMPION_ALIAS, DRIFT_REFERENCE_FILE, REGISTERED_MODEL_NAME, schema
 from custom_model.errors import DataSourceError, SchemaError
 from custom_model.features.assemble import build_features
 from custom_model.io import load_tables
@@ -37,8 +37,6 @@ logger = logging.getLogger(__name__)
 SCORE_COLUMN = "probability_default"
 IMPORTANCE_FILE = "global_importance.csv"
 REFERENCE_SAMPLE_FILE = "reference_sample.parquet"
-#: Model inputs of the monitored features for every training client, logged by the training run.
-DRIFT_REFERENCE_FILE = "drift_reference.parquet"
 IMPORTANCE_COLUMNS = ("feature", "label", "mean_abs_contribution")
 #: Rows transformed at a time: keeps the full model-input matrix of 307k clients out of memory.
 CHUNK_ROWS = 50_000
@@ -195,7 +193,8 @@ def stored_reference(champion: Champion, columns: list[str]) -> pd.DataFrame | N
     stored = champion.drift_reference
     if stored is None or schema.ID_CURR not in stored.columns:
         return None
-    keep = [c for c in columns if c in set(champion.scoring.preprocessor.feature_names_)]
+    known = set(champion.scoring.preprocessor.feature_names_)
+    keep = [c for c in columns if c in known]
     missing = [c for c in keep if c not in stored.columns]
     if missing:
         logger.info("%s lacks %d tested features: reference rebuilt", DRIFT_REFERENCE_FILE, len(missing))

@@ -22,7 +22,7 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 from threadpoolctl import threadpool_limits
 
-from custom_model import MONITORED_FEATURES, REGISTERED_MODEL_NAME, schema
+from custom_model import DRIFT_REFERENCE_FILE, MONITORED_FEATURES, REGISTERED_MODEL_NAME, schema
 from custom_model.cost import (
     DEFAULT_COST_FN,
     DEFAULT_COST_FP,
@@ -422,7 +422,7 @@ def _run(settings: TrainSettings, *, project_dir: Path) -> TrainResult:
         importance = global_importance(estimator, X_hold, label=lambda f: plain_label(f, preprocessor))
         log_csv(importance, "global_importance.csv")
         monitored = tuple(importance["feature"].head(MONITORED_FEATURES))
-        log_parquet(drift_reference(X_sel, X_hold, monitored), "drift_reference.parquet")
+        log_parquet(drift_reference(X_sel, X_hold, monitored), DRIFT_REFERENCE_FILE)
         log_figure(plots.importance_figure(importance), "global_importance.png")
         curves = {
             f"{f} out-of-fold": (y_sel.to_numpy(), r.best.oof) for f, r in results.items() if f != "dummy"

@@ -12,8 +12,8 @@ import requests
 import sqlalchemy as sa
 from mlflow.tracking import MlflowClient
 
-from custom_model import MONITORED_FEATURES, REGISTERED_MODEL_NAME
-from drift.sources import DRIFT_REFERENCE_FILE, SCORE_COLUMN, load_champion, top_features, training_reference
+from custom_model import DRIFT_REFERENCE_FILE, MONITORED_FEATURES, REGISTERED_MODEL_NAME
+from drift.sources import SCORE_COLUMN, load_champion, top_features, training_reference
 from drift.tracking import EXPERIMENT
 from entry_points import drift as job
 from tests.drift.conftest import Receiver, copy_tables
