@@ -19,6 +19,15 @@ import numpy as np
 import pandas as pd
 import requests
 
+from custom_model.contract import (
+    API_URL_ENV,
+    DEFAULT_API_URL,
+    PREDICTION_LOG_DISABLED,
+    PREDICTION_LOG_ENV,
+    Alias,
+    model_uri,
+)
+
 GOALS = {"by id, explain": (15.0, 40.0), "1,000 by id, explain": (1500.0, None)}
 
 
@@ -48,20 +57,20 @@ def _json_row(row: pd.Series) -> dict:
 def main() -> None:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=os.environ.get("CREDIT_SCORING_API_URL", "http://127.0.0.1:5001"))
-    parser.add_argument("--model-uri", default="models:/credit-scoring@champion")
+    parser.add_argument("--url", default=os.environ.get(API_URL_ENV, DEFAULT_API_URL))
+    parser.add_argument("--model-uri", default=model_uri(Alias.CHAMPION))
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--batch-repeats", type=int, default=10)
     args = parser.parse_args()
 
-    os.environ["CREDIT_SCORING_PREDICTION_LOG"] = "none"
+    os.environ[PREDICTION_LOG_ENV] = PREDICTION_LOG_DISABLED
     import mlflow
 
     from custom_model.request import RAW_COLUMN_NAMES
 
     model = mlflow.pyfunc.load_model(args.model_uri)
     scorer = model.unwrap_python_model().scorer
-    booster = scorer.artifacts.estimator
+    booster = scorer.artifacts.model.booster_
     snapshot = scorer.snapshot
     rng = np.random.default_rng(0)
     client = int(snapshot.index[0])
@@ -107,6 +116,11 @@ def main() -> None:
         ),
         "bare booster, 1,000 rows, predict": timed(lambda: booster.predict(x_batch), args.batch_repeats, 1),
     }
+    report(rows)
+
+
+def report(rows: dict[str, list[float]]) -> None:
+    """Print the latency table with goals, then the served / bare-booster ratios."""
     print(f"\n{'case':45s} {'p50 ms':>9s} {'p99 ms':>9s} {'mean ms':>9s}  goal")
     for name, values in rows.items():
         goal = GOALS.get(name)

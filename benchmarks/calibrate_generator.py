@@ -1,6 +1,6 @@
 """Check the generator's planted signal: oracle AUC vs LightGBM (application-only, all tables) and logreg.
 
-    python -m benchmarks.calibrate_generator --scale 0.05 --seed 42
+    python -m benchmarks.calibrate_generator --scale 0.05 --seeds 42 [--mechanism recency]
 
 Targets (real data, SPEC §1.6): oracle ≈ 0.80–0.83, a good application-only model ≈ 0.74–0.76, simple
 history aggregates clearly higher, and a logistic regression (impute + scale + logreg) on all tables clearly
@@ -27,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 
 from custom_model import schema
 from entry_points import synthetic
+from entry_points.synthetic.mechanisms import DEFAULT_MECHANISM, MECHANISMS
 
 
 @dataclass(frozen=True)
@@ -171,13 +172,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--seeds", type=int, nargs="+", default=[42])
+    parser.add_argument("--mechanism", choices=sorted(MECHANISMS), default=DEFAULT_MECHANISM)
     args = parser.parse_args(argv)
     for seed in args.seeds:
         started = time.perf_counter()
-        data = synthetic.generate_tables(args.scale, seed, progress=lambda _: None)
+        data = synthetic.generate_tables(args.scale, seed, mechanism=args.mechanism, progress=lambda _: None)
         report = signal_report(data, seed=seed)
         print(
-            f"scale={args.scale} seed={seed} train={report.n_train} holdout={report.n_holdout} "
+            f"mechanism={args.mechanism} scale={args.scale} seed={seed} "
+            f"train={report.n_train} holdout={report.n_holdout} "
             f"oracle_auc={report.oracle:.4f} app_only_auc={report.application_only:.4f} "
             f"all_tables_auc={report.all_tables:.4f} logreg_all_tables_auc={report.logreg_all_tables:.4f} "
             f"({time.perf_counter() - started:.0f} s)"

@@ -3,7 +3,8 @@
 #   - remote registry: MLFLOW_TRACKING_URI (+ MLFLOW_TRACKING_USERNAME/PASSWORD) given → check the alias resolves;
 #     the request body comes from the model's own input example;
 #   - otherwise train here: on TRAIN_DATA_URL (the Home Credit zip) when given, else on synthetic tables at
-#     TRAIN_SCALE (default 0.05), into a scratch sqlite store; the body takes a client of application_test.csv.
+#     TRAIN_SCALE (default 0.05) with TRAIN_MECHANISM (default delinquency), into a scratch sqlite store; the
+#     body takes a client of application_test.csv.
 # Usage: ci/champion.sh WORK_DIR   → WORK_DIR/request.json; passes MLFLOW_TRACKING_URI on through $GITHUB_ENV.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,7 +32,7 @@ else
     mlflow run "$ROOT" -e download_data --env-manager local -P url="$TRAIN_DATA_URL" -P output_dir="$WORK/data"
   else
     mlflow run "$ROOT" -e generate_data --env-manager local -P scale="${TRAIN_SCALE:-0.05}" -P seed=42 \
-      -P output_dir="$WORK/data"
+      -P mechanism="${TRAIN_MECHANISM:-delinquency}" -P output_dir="$WORK/data"
   fi
   mlflow run "$ROOT" -e train --env-manager local -P data_dir="$WORK/data" -P seed=42
   python "$ROOT/ci/probe.py" body --csv "$WORK/data/application_test.csv" >"$WORK/request.json"

@@ -1,8 +1,10 @@
 """Build a real /invocations request and check the served answer, for the CI and CD smoke scripts.
 
 Used as ``python ci/probe.py body --csv application_test.csv`` (or ``--model-uri URI`` to reuse the
-model's own input example) and ``python ci/probe.py check answer.json --body request.json``; exits non-zero
-with the reason when the answer breaks the contract in ARCHITECTURE.md.
+model's own input example), ``python ci/probe.py expect --model-uri URI --body request.json`` (the answer
+of the same model loaded in this process) and ``python ci/probe.py check answer.json --body request.json
+[--expected expected.json]``; exits non-zero with the reason when the answer breaks the contract in
+ARCHITECTURE.md or differs from the in-process answer.
 """
 
 from __future__ import annotations
@@ -15,17 +17,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-ANSWER_COLUMNS = (
-    "SK_ID_CURR",
-    "probability_default",
-    "threshold",
-    "decision",
-    "model_version",
-    "base_value",
-    "explanation",
-    "error",
-)
-DECISIONS = ("accepted", "refused")
+from custom_model.contract import ANSWER_COLUMNS, Decision
+
+DECISIONS = tuple(d.value for d in Decision)
 
 
 def first_client_ids(csv_path: Path, *, count: int = 1) -> list[int]:
@@ -87,6 +81,49 @@ def answer_problems(answer: Mapping, client_ids: Sequence[int]) -> list[str]:
     return problems
 
 
+def expected_answer(model_uri: str, body: Mapping) -> dict:
+    """Score a request body with the model loaded in this process: what the server must answer."""
+    import mlflow.pyfunc
+    import pandas as pd
+
+    if "dataframe_split" in body:
+        frame = pd.DataFrame(**body["dataframe_split"])
+    else:
+        frame = pd.DataFrame.from_records(body["dataframe_records"])
+    answer = mlflow.pyfunc.load_model(model_uri).predict(frame, params=body.get("params"))
+    return {"predictions": json.loads(answer.to_json(orient="records", double_precision=15))}
+
+
+def _differences(got: object, want: object, where: str, *, tolerance: float) -> list[str]:
+    """Every place where two JSON values differ (numbers within ``tolerance``, JSON strings parsed)."""
+    if isinstance(got, str) and isinstance(want, str) and want[:1] in "[{" and got != want:
+        try:
+            return _differences(json.loads(got), json.loads(want), where, tolerance=tolerance)
+        except json.JSONDecodeError:
+            pass
+    if isinstance(want, Mapping) and isinstance(got, Mapping):
+        if set(got) != set(want):
+            return [f"{where}: expected keys {sorted(want)}; got {sorted(got)}"]
+        return [d for k in want for d in _differences(got[k], want[k], f"{where}.{k}", tolerance=tolerance)]
+    if isinstance(want, list) and isinstance(got, list):
+        if len(got) != len(want):
+            return [f"{where}: expected {len(want)} items; got {len(got)}"]
+        pairs = enumerate(zip(got, want, strict=True))
+        return [d for i, (g, w) in pairs for d in _differences(g, w, f"{where}[{i}]", tolerance=tolerance)]
+    numbers = (int, float)
+    if isinstance(want, numbers) and isinstance(got, numbers) and not isinstance(want, bool):
+        if math.isclose(got, want, rel_tol=tolerance, abs_tol=tolerance):
+            return []
+    elif got == want:
+        return []
+    return [f"{where}: expected {want!r}; got {got!r}"]
+
+
+def answer_differences(answer: Mapping, expected: Mapping, *, tolerance: float = 1e-9) -> list[str]:
+    """Where the served answer differs from the in-process one (empty when they agree)."""
+    return _differences(answer, expected, "answer", tolerance=tolerance)
+
+
 def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -95,9 +132,13 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     source.add_argument("--csv", type=Path, help="application_test.csv to take client ids from")
     source.add_argument("--model-uri", help="model whose input example gives the client ids")
     body.add_argument("--count", type=int, default=1)
+    expect = commands.add_parser("expect", help="print the in-process answer of a model to a request body")
+    expect.add_argument("--model-uri", required=True)
+    expect.add_argument("--body", type=Path, required=True)
     check = commands.add_parser("check", help="validate an /invocations answer")
     check.add_argument("answer", type=Path)
     check.add_argument("--body", type=Path, required=True, help="the request body that produced the answer")
+    check.add_argument("--expected", type=Path, help="the in-process answer (`expect`) it must equal")
     return parser.parse_args(argv)
 
 
@@ -113,12 +154,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(request_body(ids)))
         return 0
     sent = json.loads(args.body.read_text())
+    if args.command == "expect":
+        print(json.dumps(expected_answer(args.model_uri, sent)))
+        return 0
     ids = [row[0] for row in sent["dataframe_split"]["data"]]
-    problems = answer_problems(json.loads(args.answer.read_text()), ids)
+    answer = json.loads(args.answer.read_text())
+    problems = answer_problems(answer, ids)
+    if args.expected is not None:
+        problems += answer_differences(answer, json.loads(args.expected.read_text()))
     for problem in problems:
         print(f"{args.answer}: {problem}", file=sys.stderr)
     if not problems:
-        print(f"{args.answer}: {len(ids)} client(s) scored as the contract says")
+        same = " and as the in-process model" if args.expected is not None else ""
+        print(f"{args.answer}: {len(ids)} client(s) scored as the contract says{same}")
     return 1 if problems else 0
 
 

@@ -8,6 +8,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
 SMOKE_DIR="${SMOKE_DIR:-$(mktemp -d -t credit-scoring-smoke.XXXXXX)}"
 SMOKE_SCALE="${SMOKE_SCALE:-0.005}"
+SMOKE_MECHANISM="${SMOKE_MECHANISM:-delinquency}"
 SMOKE_PORT="${SMOKE_PORT:-5001}"
 SMOKE_TRAIN_ARGS="${SMOKE_TRAIN_ARGS:--P max_evals=2 -P n_folds=2 -P families=dummy,lightgbm}"
 SMOKE_SERVE_TIMEOUT="${SMOKE_SERVE_TIMEOUT:-120}"
@@ -30,9 +31,9 @@ stop_server() {
 }
 trap stop_server EXIT INT TERM
 
-step "1/4 generate synthetic tables (scale=$SMOKE_SCALE) into $SMOKE_DIR/data"
+step "1/4 generate synthetic tables (scale=$SMOKE_SCALE, mechanism=$SMOKE_MECHANISM) into $SMOKE_DIR/data"
 mlflow run "$ROOT" -e generate_data --env-manager local -P scale="$SMOKE_SCALE" -P seed=42 \
-  -P output_dir="$SMOKE_DIR/data"
+  -P mechanism="$SMOKE_MECHANISM" -P output_dir="$SMOKE_DIR/data"
 
 step "2/4 train with a tiny budget and register credit-scoring@champion ($MLFLOW_TRACKING_URI)"
 # shellcheck disable=SC2086  # SMOKE_TRAIN_ARGS is a list of -P options

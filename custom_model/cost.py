@@ -1,9 +1,9 @@
-"""Business cost of credit decisions and the decision threshold that minimises it.
+"""The decision rule and the business cost of decisions, declared once for training, serving and the registry.
 
-A false negative (a defaulting client whose credit is accepted) loses the capital; a false positive (a good
-client refused) loses the margin. The company weighs them ``cost_fn`` and ``cost_fp`` (brief: 10 and 1).
-A client is refused when ``probability_default >= threshold``. Costs are reported per client so that runs
-on different sample sizes stay comparable.
+A client is refused when ``probability_default >= threshold`` (`is_refused`): a tie is refused, the cautious
+side for a lender. A false negative (a defaulting client whose credit is accepted) loses the capital; a false
+positive (a good client refused) loses the margin. The company weighs them ``cost_fn`` and ``cost_fp`` (brief:
+10 and 1). Costs are reported per client so that runs on different sample sizes stay comparable.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from custom_model.contract import Decision
 
 #: Default weights of the brief: a missed default costs ten times a refused good client.
 DEFAULT_COST_FN = 10.0
@@ -62,6 +64,39 @@ class ThresholdSearch:
         }
 
 
+def is_refused(probability: np.ndarray | float, threshold: float) -> np.ndarray | bool:
+    """The refusal rule: refuse when the probability of default reaches the threshold (ties are refused)."""
+    return probability >= threshold
+
+
+def decisions(probability: np.ndarray, threshold: float) -> np.ndarray:
+    """Decision word of each probability (object array of `Decision` values)."""
+    return np.where(
+        is_refused(probability, threshold), Decision.REFUSED.value, Decision.ACCEPTED.value
+    ).astype(object)
+
+
+def cost_per_client(fn: np.ndarray | int, fp: np.ndarray | int, n: int, *, cost_fn: float, cost_fp: float):
+    """The business cost formula: (cost_fn·FN + cost_fp·FP) / n."""
+    return (cost_fn * fn + cost_fp * fp) / n
+
+
+def decisions_cost(
+    y_true: np.ndarray,
+    refused: np.ndarray,
+    *,
+    cost_fn: float = DEFAULT_COST_FN,
+    cost_fp: float = DEFAULT_COST_FP,
+) -> float:
+    """Cost per client of given accept/refuse decisions (e.g. a served model's own decisions)."""
+    _check_costs(cost_fn, cost_fp)
+    y = np.asarray(y_true).astype(int)
+    refused = np.asarray(refused).astype(bool)
+    fn = int(np.sum(~refused & (y == 1)))
+    fp = int(np.sum(refused & (y == 0)))
+    return float(cost_per_client(fn, fp, y.size, cost_fn=cost_fn, cost_fp=cost_fp))
+
+
 def bayes_threshold(cost_fn: float = DEFAULT_COST_FN, cost_fp: float = DEFAULT_COST_FP) -> float:
     """Cost-optimal threshold for calibrated probabilities: refuse when p·cost_fn ≥ (1−p)·cost_fp."""
     _check_costs(cost_fn, cost_fp)
@@ -71,7 +106,7 @@ def bayes_threshold(cost_fn: float = DEFAULT_COST_FN, cost_fp: float = DEFAULT_C
 def confusion(y_true: np.ndarray, proba: np.ndarray, threshold: float) -> Confusion:
     """Count outcomes when clients with ``proba >= threshold`` are refused."""
     y, p = _check_inputs(y_true, proba)
-    refused = p >= threshold
+    refused = is_refused(p, threshold)
     positive = y == 1
     return Confusion(
         tp=int(np.sum(refused & positive)),
@@ -92,7 +127,7 @@ def business_cost(
     """Cost per client, (cost_fn·FN + cost_fp·FP) / n, of refusing clients with ``proba >= threshold``."""
     _check_costs(cost_fn, cost_fp)
     c = confusion(y_true, proba, threshold)
-    return (cost_fn * c.fn + cost_fp * c.fp) / c.n
+    return float(cost_per_client(c.fn, c.fp, c.n, cost_fn=cost_fn, cost_fp=cost_fp))
 
 
 def cost_curve(
@@ -109,9 +144,10 @@ def cost_curve(
     t = np.asarray(thresholds, dtype=float)
     pos = np.sort(p[y == 1])
     neg = np.sort(p[y == 0])
+    # side="left" counts the probabilities strictly below t (accepted), i.e. `is_refused` for the others
     fn = np.searchsorted(pos, t, side="left")
     fp = neg.size - np.searchsorted(neg, t, side="left")
-    return (cost_fn * fn + cost_fp * fp) / y.size
+    return cost_per_client(fn, fp, y.size, cost_fn=cost_fn, cost_fp=cost_fp)
 
 
 def threshold_grid(step: float = GRID_STEP) -> np.ndarray:
@@ -141,8 +177,8 @@ def tune_threshold(
         threshold=float(grid[best]),
         cost=float(costs[best]),
         cost_at_half=business_cost(y, p, 0.5, cost_fn=cost_fn, cost_fp=cost_fp),
-        cost_accept_all=cost_fn * n_pos / y.size,
-        cost_refuse_all=cost_fp * (y.size - n_pos) / y.size,
+        cost_accept_all=float(cost_per_client(n_pos, 0, y.size, cost_fn=cost_fn, cost_fp=cost_fp)),
+        cost_refuse_all=float(cost_per_client(0, y.size - n_pos, y.size, cost_fn=cost_fn, cost_fp=cost_fp)),
         bayes_threshold=bayes,
         cost_at_bayes=business_cost(y, p, bayes, cost_fn=cost_fn, cost_fp=cost_fp),
         cost_fn=float(cost_fn),

@@ -17,3 +17,11 @@ class SchemaError(CreditScoringError, ValueError):
 
 class RequestError(CreditScoringError, ValueError):
     """A scoring request is malformed; the message names the row/column and what was expected."""
+
+
+class FeatureLeakError(CreditScoringError, ValueError):
+    """TARGET or an identifier reached the feature matrix: every figure computed on it would be void."""
+
+
+class ParameterError(CreditScoringError, ValueError):
+    """A job parameter is outside what the job accepts; the message says what is accepted."""

@@ -10,7 +10,11 @@ This is the only place files are parsed. Every table is checked against `custom_
   downcast: training and serving must see the same numbers);
 - text columns are ``object`` in the application tables (what the served model receives) and ``category``
   in the child tables (memory: 27 M ``STATUS`` strings), with the declared levels first, in schema order;
-- missing, empty, corrupt or truncated files raise `DataSourceError`; child tables are optional (None).
+- missing, empty, corrupt or truncated files raise `DataSourceError`; child tables are optional (None);
+- gzip and bz2 CSVs (``<table>.csv.gz`` / ``.csv.bz2``, or a ``.csv`` whose content is compressed) are read
+  as such; other compressed content (xz, zstd, zip) is refused with a message naming the file;
+- ``TARGET`` must be 0 or 1 on every row, and ``SK_ID_CURR`` unique in each application table (`SchemaError`
+  naming the file, the line and the value).
 
 CSVs are parsed by pyarrow's multi-threaded reader with explicit column types (the engine behind
 ``pandas.read_csv(engine="pyarrow")``, used directly for dictionary columns and per-block error location).
@@ -31,7 +35,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import IO, Literal
 
@@ -52,6 +56,18 @@ CACHE_FORMAT = 1
 _CACHE_METADATA_KEY = b"credit_scoring.cache_key"
 _CSV_BLOCK_SIZE = 1 << 24
 _HEADER_LINE = 1
+#: The header line must fit in this many bytes (the widest real header, application_train, is ≈ 4 KB).
+_HEADER_BYTES = 1 << 20
+#: File suffixes of a table, in the order they are looked for in a folder.
+_SUFFIXES: tuple[tuple[str, Kind], ...] = (
+    ("csv", "csv"),
+    ("csv.gz", "csv"),
+    ("csv.bz2", "csv"),
+    ("parquet", "parquet"),
+)
+#: First bytes of compressed content: read through Arrow's decompressor, or refused naming the format.
+_READ_COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bz2"}
+_REFUSED_COMPRESSED = {b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd", b"PK\x03\x04": "zip"}
 _ARCHIVE_JUNK = ("__MACOSX/",)
 
 Kind = Literal["csv", "parquet"]
@@ -208,8 +224,8 @@ def _tables_in(folder: Path) -> dict[str, _Member]:
     """Table files directly inside ``folder``."""
     found: dict[str, _Member] = {}
     for name in schema.TABLE_NAMES:
-        for kind in ("csv", "parquet"):
-            path = folder / f"{name}.{kind}"
+        for suffix, kind in _SUFFIXES:
+            path = folder / f"{name}.{suffix}"
             if path.is_file():
                 found[name] = _file_member(path, kind)
                 break
@@ -275,7 +291,7 @@ def _read_member(member: _Member, table: schema.Table, *, cache_dir: Path | None
     if frame is None:
         try:
             if member.kind == "csv":
-                frame = _to_pandas(_read_csv(member, table), table)
+                frame = _to_pandas(_read_csv(_decompressed(member), table), table)
             else:
                 frame = _to_pandas(_read_parquet(member, table), table)
         except DataSourceError:
@@ -286,6 +302,10 @@ def _read_member(member: _Member, table: schema.Table, *, cache_dir: Path | None
             raise DataSourceError(f"{member.label}: cannot read file: {exc}") from exc
         if table.required and frame.empty:
             raise DataSourceError(f"{member.label}: no data rows (the application tables cannot be empty)")
+        if table.required:
+            csv_file = member.kind == "csv"
+            first_row, unit = (_HEADER_LINE + 1, "line") if csv_file else (1, "row")
+            _check_unique_ids(frame, member.label, first_row=first_row, unit=unit)
         origin = member.kind
         if cache_path is not None:
             _write_cache(cache_path, key, frame)
@@ -331,15 +351,45 @@ def _convert(names: list[str], types: dict[str, pa.DataType]) -> pacsv.ConvertOp
 
 
 def _read_header(member: _Member) -> list[str]:
-    """Column names from the first line; DataSourceError for an empty file."""
+    """Column names from the first line; DataSourceError for an empty or binary file."""
     with member.open() as stream:
-        first = stream.readline()
+        first = stream.read(_HEADER_BYTES).split(b"\n", 1)[0]
+    if b"\x00" in first:
+        raise DataSourceError(f"{member.label}: binary content (NUL bytes in the first line), not a CSV file")
     text = first.decode("utf-8-sig", errors="replace").strip("\r\n")
     if not text.strip():
         raise DataSourceError(
             f"{member.label}: empty file (expected a header line with the declared columns)"
         )
-    return next(csv.reader([text]))
+    try:
+        return next(csv.reader([text]))
+    except csv.Error as exc:
+        raise DataSourceError(f"{member.label}: not a text CSV file (header line unreadable: {exc})") from exc
+
+
+def _decompressed(member: _Member) -> _Member:
+    """The member read through a gzip / bz2 decompressor when its content is compressed (whatever its name).
+
+    Other compressed content is refused by name: parsing it as text would only give an unreadable header.
+    """
+    with member.open() as stream:
+        head = stream.read(6)
+    for magic, codec in _REFUSED_COMPRESSED.items():
+        if head.startswith(magic):
+            raise DataSourceError(
+                f"{member.label}: {codec}-compressed content; decompress it first "
+                "(plain, gzip and bz2 CSV files are read directly)"
+            )
+    for magic, codec in _READ_COMPRESSED.items():
+        if head.startswith(magic):
+            logger.info("%s: %s-compressed CSV", member.label, codec)
+            return replace(
+                member,
+                open=lambda raw=member.open, codec=codec: pa.CompressedInputStream(
+                    pa.PythonFile(raw(), mode="r"), codec
+                ),
+            )
+    return member
 
 
 def _read_parquet(member: _Member, table: schema.Table) -> pa.Table:
@@ -389,7 +439,36 @@ def _conform(arrow: pa.Table, table: schema.Table, label: str, *, first_row: int
         _conform_column(arrow.column(c.name), c, table, f"{label}: column {c.name}", first_row, unit)
         for c in table.columns
     ]
+    for column, values in zip(table.columns, columns, strict=True):
+        if column.kind == "target":
+            _check_target(values, f"{label}: column {column.name}", first_row, unit)
     return pa.Table.from_arrays(columns, names=list(table.column_names))
+
+
+def _check_target(values: pa.ChunkedArray, where: str, first_row: int, unit: str) -> None:
+    """SchemaError unless every row is 0 or 1 (a missing or other label would be trained on silently)."""
+    bad = pc.invert(pc.fill_null(pc.is_in(values, value_set=pa.array([0, 1], type=values.type)), False))
+    if pc.any(bad).as_py():
+        row = pc.index(bad, True).as_py()
+        value = values[row].as_py()
+        shown = "an empty value" if value is None else repr(value)
+        raise SchemaError(f"{where} must be 0 or 1 on every row; got {shown} on {unit} {first_row + row}")
+
+
+def _check_unique_ids(frame: pd.DataFrame, label: str, *, first_row: int, unit: str) -> None:
+    """SchemaError naming the first repeated SK_ID_CURR and both of its lines (one row per client)."""
+    ids = frame[schema.ID_CURR]
+    repeated = ids.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return
+    rows = np.flatnonzero(repeated)
+    value = ids.iloc[rows[0]]
+    same = np.flatnonzero(ids.to_numpy() == value)
+    n_ids = ids[repeated].nunique()
+    raise SchemaError(
+        f"{label}: column SK_ID_CURR must be unique (one row per client); got {value} on {unit}s "
+        f"{first_row + same[0]} and {first_row + same[1]} ({n_ids:,} repeated id(s))"
+    )
 
 
 def _conform_column(

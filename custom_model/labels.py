@@ -9,6 +9,7 @@ the name itself, never to an error: a label is a courtesy, not part of the score
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from custom_model import schema
@@ -134,6 +135,24 @@ COLUMN_LABELS: dict[str, str] = {
     "DBD": "days paid early",
     "PAYMENT_PERC": "share of instalment paid",
     "PAYMENT_DIFF": "instalment minus payment",
+    "LATE": "share paid late",
+    "LATE_5": "paid more than 5 days late",
+    "LATE_30": "paid more than 30 days late",
+    "UNDERPAID": "paid less than 95 % of the instalment",
+    "UNPAID": "instalments never paid",
+    "MONTHS_SINCE_LATE": "months since a month paid late",
+    "STATUS_LATE_MEAN": "share of months paid late",
+    # cross-table ratios (custom_model.features.cross)
+    "BURO_DEBT_TO_INCOME": "Credit bureau: total debt / income",
+    "ACTIVE_DEBT_TO_INCOME": "Credit bureau, active credits: debt / income",
+    "ACTIVE_DEBT_TO_CREDIT": "Credit bureau, active credits: debt / credit asked for",
+    "BURO_OVERDUE_TO_INCOME": "Credit bureau: mean amount overdue / income",
+    "ACTIVE_ANNUITY_TO_INCOME": "Credit bureau, active credits: mean annuity / income",
+    "PREV_ANNUITY_TO_ANNUITY": "Previous applications: mean annuity / this annuity",
+    "PREV_CREDIT_TO_CREDIT": "Previous applications: mean credit / this credit",
+    "INSTAL_INSTALMENT_TO_ANNUITY": "Instalment payments: mean instalment / this annuity",
+    "INSTAL_UNPAID_LAST365D_TO_INCOME": "Instalment payments: unpaid in the last 365 days / income",
+    "CC_BALANCE_TO_INCOME": "Credit card: mean balance / income",
     "AMT_INSTALMENT": "instalment due",
     "AMT_PAYMENT": "amount paid",
     "DAYS_ENTRY_PAYMENT": "days since payment",
@@ -187,7 +206,11 @@ _STAT_LABELS: dict[str, str] = {
     "MEDIAN": "median",
     "LAST": "most recent",
     "FIRST": "oldest",
+    "TREND": "trend per year",
 }
+
+#: A recent window after the prefix: LAST365D_ (days), LAST12M_ (months), LAST10_ (the last rows).
+_WINDOW = re.compile(r"LAST(\d+)(D|M)?_(.+)")
 
 
 def _humanize(name: str) -> str:
@@ -218,6 +241,10 @@ def _aggregate_label(name: str) -> str | None:
     if prefix not in PREFIX_LABELS or not rest:
         return None
     block, unit = PREFIX_LABELS[prefix]
+    if (window := _WINDOW.fullmatch(rest)) is not None:
+        n, period, rest = window.groups()
+        span = {"D": f"the last {n} days", "M": f"the last {n} months", None: f"the last {n} {unit}"}[period]
+        block = f"{block}, {span}"
     if rest == "COUNT":
         return f"{block}: number of {unit}"
     column, _, stat = rest.rpartition("_")
@@ -256,5 +283,14 @@ def feature_label(name: str) -> str:
     column, equals, level = name.partition(" = ")
     if equals:
         return f"{feature_label(column)}: {level}"
-    label = _aggregate_label(name) or _base_label(name)
+    label = COLUMN_LABELS.get(name) or _aggregate_label(name) or _base_label(name)
     return label[:1].upper() + label[1:]
+
+
+def model_feature_labels(feature_names: Sequence[str], readable: Mapping[str, str]) -> list[str]:
+    """Labels of the model's input columns (sanitised names), through the preprocessor's readable names.
+
+    The one wording used by the training artifacts (global importance), the served explanations and the
+    client: a one-hot column reads "<label of its column>: <level>".
+    """
+    return [feature_label(readable.get(name, name)) for name in feature_names]

@@ -8,7 +8,6 @@ probability → decision at the cost-tuned threshold → reasons (contributions 
 
 from __future__ import annotations
 
-import contextlib
 import importlib.metadata
 import json
 import logging
@@ -16,7 +15,6 @@ import os
 import pickle
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,33 +23,61 @@ import mlflow
 import numpy as np
 import pandas as pd
 import yaml
-from mlflow.exceptions import MlflowException
+from mlflow.environment_variables import MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT
 from mlflow.models.signature import ModelSignature
+from mlflow.protos.databricks_pb2 import INTERNAL_ERROR
 from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
 
-from custom_model import REGISTERED_MODEL_NAME, schema
+from custom_model import schema
+from custom_model.contract import (
+    ANSWER_COLUMNS,
+    ANSWER_SCHEMA,
+    DEFAULT_EXPLAIN,
+    DEFAULT_TOP_K,
+    MAX_ROWS_PER_REQUEST,
+    MODEL_VERSION_ENV,
+    PARAM_EXPLAIN,
+    PARAM_TOP_K,
+    PREDICTION_LOG_DISABLED,
+    PREDICTION_LOG_ENV,
+    REGISTERED_MODEL_NAME,
+    THREADS_ENV,
+)
+from custom_model.cost import decisions
 from custom_model.errors import CreditScoringError, RequestError
-from custom_model.explain import linear_contributions, top_reasons
+from custom_model.explain import top_reasons
+from custom_model.families import ModelFamily, load_model
 from custom_model.features.assemble import snapshot_features
-from custom_model.labels import feature_label
-from custom_model.prediction_log import SINK_ENV, EventBatch, PredictionLog, now_utc, open_log_from_env
+from custom_model.labels import model_feature_labels
+from custom_model.log_status import install as install_log_status
+from custom_model.log_status import request_arrived
+from custom_model.prediction_log import (
+    EventBatch,
+    PredictionLog,
+    close_all,
+    install_shutdown_drain,
+    now_utc,
+    open_log,
+    prediction_log_disabled,
+    settings_from_env,
+)
 from custom_model.preprocessing import FeaturePreprocessor
-from custom_model.request import DEFAULT_EXPLAIN, DEFAULT_TOP_K, ScoringRequest, parse_params, parse_request
+from custom_model.request import ScoringRequest, check_explanation_budget, parse_params, parse_request
+from custom_model.server_guard import ScoringError, in_scoring_server
+from custom_model.server_guard import install as install_request_guard
 
 logger = logging.getLogger(__name__)
 
 #: Version of the on-disk layout of the artifacts directory; bump when it changes.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 ARTIFACT_KEY = "scoring"
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENTRY_FILE = PACKAGE_DIR / "pyfunc_entry.py"
-#: Overrides the served model version (else read from the registry download metadata).
-MODEL_VERSION_ENV = "CREDIT_SCORING_MODEL_VERSION"
-#: Threads LightGBM may use for a large batch (default: the CPUs this process may run on).
-THREADS_ENV = "CREDIT_SCORING_THREADS"
 #: Below this many rows one thread is faster: starting a thread team costs more than it saves.
 PARALLEL_MIN_ROWS = 256
-#: Features recorded with every prediction event when training named none (top by gain / |coefficient|).
+#: Rows featurised or explained at once: bounds the intermediate frames (rows × features) of a large batch.
+CHUNK_ROWS = 1_000
+#: Features recorded with every prediction event when training named none (top by structural importance).
 LOGGED_FEATURES = 20
 #: Packages the served model needs, pinned to the versions installed (= requirements.txt).
 SERVING_PACKAGES = (
@@ -63,18 +89,11 @@ SERVING_PACKAGES = (
     "pyarrow",
     "sqlalchemy",
     "cloudpickle",
+    # The PostgreSQL driver of the prediction log (postgresql+psycopg:// URLs), with its compiled wheel.
+    "psycopg",
+    "psycopg-binary",
 )
-ANSWER_COLUMNS = (
-    "SK_ID_CURR",
-    "probability_default",
-    "threshold",
-    "decision",
-    "model_version",
-    "base_value",
-    "explanation",
-    "error",
-)
-ACCEPTED, REFUSED = "accepted", "refused"
+_MODEL_DIR = "model"
 
 
 @dataclass(frozen=True)
@@ -82,7 +101,7 @@ class ScoringArtifacts:
     """Everything the served model needs, as trained; saved into the MLflow model by `log_scoring_model`."""
 
     preprocessor: FeaturePreprocessor
-    estimator: object
+    model: ModelFamily
     threshold: float
     cost_fn: float
     cost_fp: float
@@ -93,26 +112,16 @@ class ScoringArtifacts:
     monitored_features: tuple[str, ...] = ()
 
 
-def _is_booster(estimator: object) -> bool:
-    """Whether the estimator is a LightGBM Booster (else an sklearn Pipeline ending in LogisticRegression)."""
-    import lightgbm
-
-    return isinstance(estimator, lightgbm.Booster)
-
-
 def save_artifacts(artifacts: ScoringArtifacts, directory: Path) -> Path:
-    """Write the artifacts to ``directory`` (booster as text, preprocessor pickled, snapshot as parquet)."""
+    """Write the artifacts to ``directory`` (the fitted model as its family saves it, snapshot as parquet)."""
     directory.mkdir(parents=True, exist_ok=True)
-    booster = _is_booster(artifacts.estimator)
-    if booster:
-        artifacts.estimator.save_model(str(directory / "booster.txt"))
-    else:
-        (directory / "estimator.pkl").write_bytes(pickle.dumps(artifacts.estimator))
+    (directory / _MODEL_DIR).mkdir(exist_ok=True)
+    artifacts.model.save(directory / _MODEL_DIR)
     (directory / "preprocessor.pkl").write_bytes(pickle.dumps(artifacts.preprocessor))
     _indexed_snapshot(artifacts.snapshot).to_parquet(directory / "snapshot.parquet")
     settings = {
         "format_version": FORMAT_VERSION,
-        "estimator": "lightgbm" if booster else "sklearn",
+        "family": artifacts.model.name,
         "threshold": float(artifacts.threshold),
         "cost_fn": float(artifacts.cost_fn),
         "cost_fp": float(artifacts.cost_fp),
@@ -131,15 +140,9 @@ def load_artifacts(directory: Path) -> ScoringArtifacts:
             f"{directory / 'scoring.json'}: format_version must be {FORMAT_VERSION}; "
             f"got {settings.get('format_version')!r}"
         )
-    if settings["estimator"] == "lightgbm":
-        import lightgbm
-
-        estimator: object = lightgbm.Booster(model_file=str(directory / "booster.txt"))
-    else:
-        estimator = pickle.loads((directory / "estimator.pkl").read_bytes())
     return ScoringArtifacts(
         preprocessor=pickle.loads((directory / "preprocessor.pkl").read_bytes()),
-        estimator=estimator,
+        model=load_model(settings["family"], directory / _MODEL_DIR),
         threshold=settings["threshold"],
         cost_fn=settings["cost_fn"],
         cost_fp=settings["cost_fp"],
@@ -170,13 +173,12 @@ class Scorer:
         self.model_version = model_version
         self.threshold = float(artifacts.threshold)
         self.snapshot = _indexed_snapshot(artifacts.snapshot)
-        self._booster = _is_booster(artifacts.estimator)
+        self.model = artifacts.model
         self.threads = allowed_threads()
         known = self.snapshot.index.to_frame(index=False)
         self.known_inputs = self.model_inputs(known) if len(known) else None
         self.feature_names = list(artifacts.preprocessor.feature_names_)
-        readable = getattr(artifacts.preprocessor, "feature_labels_", {})
-        self.feature_labels = [feature_label(readable.get(n, n)) for n in self.feature_names]
+        self.feature_labels = model_feature_labels(self.feature_names, artifacts.preprocessor.feature_labels_)
         self.base_value = self._base_value()
         self.logged_features = self._monitored_features()
 
@@ -191,27 +193,17 @@ class Scorer:
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
         """Probability of default for each row of the model input."""
-        if self._booster:
-            return self.artifacts.estimator.predict(X, num_threads=prediction_threads(len(X), self.threads))
-        return self.artifacts.estimator.predict_proba(X)[:, 1]
+        return self.model.predict_proba(X, num_threads=prediction_threads(len(X), self.threads))
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Log-odds contributions (rows, features + 1); last column = base value; rows sum to the log-odds."""
-        if self._booster:
-            return self.artifacts.estimator.predict(
-                X, pred_contrib=True, num_threads=prediction_threads(len(X), self.threads)
-            )
-        pipeline = self.artifacts.estimator
-        final = pipeline[-1]
-        transformed = pipeline[:-1].transform(X) if len(pipeline) > 1 else X
-        if transformed.shape[1] != X.shape[1]:
+        contrib = self.model.contributions(X, num_threads=prediction_threads(len(X), self.threads))
+        if contrib.shape[1] != X.shape[1] + 1:
             raise CreditScoringError(
-                "linear explanations need one transformed column per model input; "
-                f"got {transformed.shape[1]} for {X.shape[1]} inputs"
+                f"explanations need one contribution per model input plus the base value; got "
+                f"{contrib.shape[1]} columns for {X.shape[1]} inputs"
             )
-        return linear_contributions(
-            final.coef_[0], final.intercept_[0], np.asarray(transformed, dtype=np.float64)
-        )
+        return contrib
 
     def _base_value(self) -> float:
         """Base value of the explanations (expected log-odds; the same for every client)."""
@@ -234,51 +226,84 @@ class Scorer:
         return np.array([position[name] for name in named], dtype=np.intp)
 
     def _top_global_features(self, n: int) -> np.ndarray:
-        """Indices of the n globally most important features (gain, or |coefficient| for a linear model)."""
-        if self._booster:
-            importance = self.artifacts.estimator.feature_importance(importance_type="gain")
-        else:
-            importance = np.abs(self.artifacts.estimator[-1].coef_[0])
-        return np.argsort(-np.asarray(importance, dtype=np.float64), kind="stable")[:n]
+        """Indices of the n structurally most important features (gain, or |coefficient|)."""
+        importance = np.asarray(self.model.structural_importance(), dtype=np.float64)
+        return np.argsort(-importance, kind="stable")[:n]
 
     def score(self, request: ScoringRequest, *, explain: bool, top_k: int) -> tuple[pd.DataFrame, np.ndarray]:
-        """Answer every row (unknown by-id clients get an error); return the answer and model inputs used."""
+        """Answer every row (unknown or implausible rows get an error); return the answer and model inputs."""
         n = request.n_rows
         X = np.full((n, len(self.feature_names)), np.nan, dtype=np.float64)
-        errors: list[str | None] = [None] * n
+        errors: list[str | None] = list(request.errors) if request.errors else [None] * n
         positions = self.lookup(request.ids)
         by_id = ~request.is_raw
         found = by_id & (positions >= 0)
         if found.any():
             X[found] = self.known_inputs[positions[found]]
-        if request.is_raw.any():
-            X[request.is_raw] = self.model_inputs(request.raw)
-        unknown = np.flatnonzero(by_id & (positions < 0))
-        for i in unknown:
+        for i in np.flatnonzero(by_id & (positions < 0)):
             errors[i] = (
                 f"unknown client id {request.ids[i]}: not in the model's client snapshot; "
                 "send the application fields (e.g. AMT_CREDIT, AMT_ANNUITY) to score a new applicant"
             )
-        scored = np.ones(n, dtype=bool)
-        scored[unknown] = False
+        if request.is_raw.any():
+            self._raw_inputs(request, X, errors)
+        scored = np.array([e is None for e in errors], dtype=bool)
         probability = np.full(n, np.nan)
         explanation: list[str | None] = [None] * n
         if scored.any():
             Xs = X[scored]
             probability[scored] = self.probabilities(Xs)
             if explain:
-                contrib = self.contributions(Xs)
-                reasons = top_reasons(
-                    contrib[:, :-1],
-                    Xs,
-                    feature_names=self.feature_names,
-                    labels=self.feature_labels,
-                    top_k=top_k,
-                )
-                for i, text in zip(np.flatnonzero(scored), reasons, strict=True):
+                for i, text in zip(np.flatnonzero(scored), self.explain(Xs, top_k=top_k), strict=True):
                     explanation[i] = text
-        answer = self._answer(request.ids, probability, scored, explanation, errors)
+        warnings = list(request.warnings) if request.warnings else [None] * n
+        answer = self._answer(request.ids, probability, scored, explanation, errors, warnings)
         return answer, X
+
+    def _raw_inputs(self, request: ScoringRequest, X: np.ndarray, errors: list[str | None]) -> None:
+        """Fill the inputs of the plausible raw rows, CHUNK_ROWS at a time; an overflow is a row error."""
+        rows = np.flatnonzero(request.is_raw)
+        plausible = np.flatnonzero([errors[i] is None for i in rows])
+        for start in range(0, len(plausible), CHUNK_ROWS):
+            chunk = plausible[start : start + CHUNK_ROWS]
+            features = snapshot_features(self.snapshot, request.raw.iloc[chunk])
+            for i, message in zip(rows[chunk], self._overflow(features), strict=True):
+                if message is not None:
+                    errors[i] = message
+            X[rows[chunk]] = self.artifacts.preprocessor.transform(features).to_numpy()
+
+    def _overflow(self, features: pd.DataFrame) -> list[str | None]:
+        """Per row: the first feature too large for the model's input type (it would become missing), or None.
+
+        The raw fields are already within their domains; this catches a ratio of two valid extremes.
+        """
+        numeric = features.select_dtypes(include="number")
+        values = numeric.to_numpy(dtype=np.float64)
+        limit = float(np.finfo(self.artifacts.preprocessor.dtype).max)
+        too_large = np.abs(values) > limit  # NaN compares False: missing stays missing
+        messages: list[str | None] = [None] * len(features)
+        for row in np.flatnonzero(too_large.any(axis=1)):
+            j = int(np.argmax(too_large[row]))
+            messages[row] = (
+                f"implausible input, not scored: feature {numeric.columns[j]} = {values[row, j]:.3g} "
+                f"exceeds the model's {self.artifacts.preprocessor.dtype} range (±{limit:.3g})"
+            )
+        return messages
+
+    def explain(self, X: np.ndarray, *, top_k: int) -> list[str]:
+        """Reasons of every row, computed CHUNK_ROWS at a time so memory stays bounded."""
+        reasons: list[str] = []
+        for start in range(0, len(X), CHUNK_ROWS):
+            chunk = X[start : start + CHUNK_ROWS]
+            contrib = self.contributions(chunk)
+            reasons += top_reasons(
+                contrib[:, :-1],
+                chunk,
+                feature_names=self.feature_names,
+                labels=self.feature_labels,
+                top_k=top_k,
+            )
+        return reasons
 
     def _answer(
         self,
@@ -287,16 +312,16 @@ class Scorer:
         scored: np.ndarray,
         explanation: list[str | None],
         errors: list[str | None],
+        warnings: list[str | None],
     ) -> pd.DataFrame:
         """Build the answer frame; missing values are None (JSON null), never NaN."""
-        # refused iff probability >= threshold: a tie is refused (the cautious side for a lender).
-        decision = np.where(probability >= self.threshold, REFUSED, ACCEPTED).astype(object)
+        decision = decisions(probability, self.threshold)
         decision[~scored] = None
         prob: np.ndarray = probability.astype(object)
         prob[~scored] = None
         return pd.DataFrame(
             {
-                "SK_ID_CURR": ids.astype(np.int64),
+                schema.ID_CURR: ids.astype(np.int64),
                 "probability_default": prob if not scored.all() else probability,
                 "threshold": np.full(len(ids), self.threshold),
                 "decision": decision,
@@ -304,6 +329,7 @@ class Scorer:
                 "base_value": np.full(len(ids), self.base_value),
                 "explanation": explanation,
                 "error": errors,
+                "warning": warnings,
             },
             columns=list(ANSWER_COLUMNS),
         )
@@ -335,7 +361,13 @@ class CreditScoringModel(mlflow.pyfunc.PythonModel):
         artifacts = load_artifacts(directory)
         version = resolve_model_version(directory.parent.parent)
         self.scorer = Scorer(artifacts, model_version=version)
-        self.events: PredictionLog | None = open_log_from_env()
+        self.events: PredictionLog | None = self._start_log()
+        self.request_timeout_s = served_request_timeout()
+        # The row cap is a limit of the HTTP API; in-process callers (spark_udf, training) are not capped.
+        serving = in_scoring_server()
+        self.max_rows: int | None = MAX_ROWS_PER_REQUEST if serving else None
+        if serving:
+            install_request_guard()
         logger.info(
             "loaded %s version %s: %d snapshot clients, %d features, threshold %.4f in %.1f s",
             artifacts.model_name,
@@ -346,6 +378,18 @@ class CreditScoringModel(mlflow.pyfunc.PythonModel):
             time.perf_counter() - started,
         )
 
+    def _start_log(self) -> PredictionLog | None:
+        """Open the event log; in the scoring server, serve its state on /health and drain it at shutdown."""
+        settings = settings_from_env()
+        if settings is None:
+            logger.info("prediction log disabled (%s=%s)", PREDICTION_LOG_ENV, PREDICTION_LOG_DISABLED)
+            return None
+        events = open_log(settings)
+        install_shutdown_drain()
+        if in_scoring_server():
+            install_log_status(events, close_all)
+        return events
+
     def predict(
         self,
         context: mlflow.pyfunc.PythonModelContext,
@@ -354,23 +398,35 @@ class CreditScoringModel(mlflow.pyfunc.PythonModel):
     ) -> pd.DataFrame:
         """Answer one row per input row; a malformed request raises INVALID_PARAMETER_VALUE (HTTP 400)."""
         started = time.perf_counter()
+        arrived = request_arrived()
         try:
-            request = parse_request(model_input)
             explain, top_k = parse_params(params)
+            request = parse_request(model_input, max_rows=self.max_rows)
+            if explain and self.max_rows is not None:
+                check_explanation_budget(request.n_rows, top_k)
             answer, X = self.scorer.score(request, explain=explain, top_k=top_k)
         except RequestError as error:
-            raise MlflowException.invalid_parameter_value(f"invalid request: {error}") from None
+            raise ScoringError(f"invalid request: {error}") from None
         except Exception as error:
             logger.exception("scoring failed")
-            raise MlflowException(
+            raise ScoringError(
                 f"internal error while scoring ({type(error).__name__}); see the server log",
-                error_code="INTERNAL_ERROR",
+                error_code=INTERNAL_ERROR,
             ) from None
-        self._record(request, answer, X, (time.perf_counter() - started) * 1000.0)
+        elapsed_s = time.perf_counter() - started
+        in_server_s = elapsed_s if arrived is None else time.monotonic() - arrived
+        timed_out = self.request_timeout_s is not None and in_server_s >= self.request_timeout_s
+        self._record(request, answer, X, elapsed_s * 1000.0, timed_out=timed_out)
         return answer
 
     def _record(
-        self, request: ScoringRequest, answer: pd.DataFrame, X: np.ndarray, latency_ms: float
+        self,
+        request: ScoringRequest,
+        answer: pd.DataFrame,
+        X: np.ndarray,
+        latency_ms: float,
+        *,
+        timed_out: bool,
     ) -> None:
         """Hand the request's events to the background writer; never raises."""
         if self.events is None:
@@ -391,28 +447,31 @@ class CreditScoringModel(mlflow.pyfunc.PythonModel):
                     errors=answer["error"].tolist(),
                     feature_names=[scorer.feature_names[j] for j in scorer.logged_features],
                     feature_values=X[:, scorer.logged_features],
-                )
+                ),
+                timed_out=timed_out,
             )
         except Exception:
             logger.exception("prediction log: could not queue events")
 
 
+def served_request_timeout() -> float | None:
+    """Seconds after which `mlflow models serve` answers 504 instead; None when not under the server.
+
+    The scoring server sets MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT in its process and answers 504 if a request
+    takes longer, while `predict` (in a worker thread) runs on. Its clock starts when the request arrives
+    (`custom_model.log_status.request_arrived`, which includes the wait for a free thread); the few ms between
+    the end of `predict` and the answer leaving are the only window where a 504 goes unnoticed.
+    """
+    if not MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT.defined:
+        return None
+    return float(MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT.get())
+
+
 def _signature() -> ModelSignature:
     """Params and answer columns; no input schema, so unknown columns reach our validation (HTTP 400)."""
-    outputs = Schema(
-        [
-            ColSpec("long", "SK_ID_CURR"),
-            ColSpec("double", "probability_default", required=False),
-            ColSpec("double", "threshold"),
-            ColSpec("string", "decision", required=False),
-            ColSpec("string", "model_version"),
-            ColSpec("double", "base_value"),
-            ColSpec("string", "explanation", required=False),
-            ColSpec("string", "error", required=False),
-        ]
-    )
+    outputs = Schema([ColSpec(kind, name, required=required) for name, kind, required in ANSWER_SCHEMA])
     params = ParamSchema(
-        [ParamSpec("explain", "boolean", DEFAULT_EXPLAIN), ParamSpec("top_k", "long", DEFAULT_TOP_K)]
+        [ParamSpec(PARAM_EXPLAIN, "boolean", DEFAULT_EXPLAIN), ParamSpec(PARAM_TOP_K, "long", DEFAULT_TOP_K)]
     )
     return ModelSignature(inputs=None, outputs=outputs, params=params)
 
@@ -420,20 +479,6 @@ def _signature() -> ModelSignature:
 def pinned_requirements() -> list[str]:
     """pip requirements of the served model, pinned to the installed versions."""
     return [f"{name}=={importlib.metadata.version(name)}" for name in SERVING_PACKAGES]
-
-
-@contextlib.contextmanager
-def _prediction_log_disabled() -> Iterator[None]:
-    """Keep MLflow's input-example check at log time out of the prediction log."""
-    previous = os.environ.get(SINK_ENV)
-    os.environ[SINK_ENV] = "none"
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(SINK_ENV, None)
-        else:
-            os.environ[SINK_ENV] = previous
 
 
 def allowed_threads() -> int:
@@ -477,7 +522,7 @@ def log_scoring_model(
         raise CreditScoringError("log_scoring_model must be called inside an active MLflow run")
     if input_example is None and len(artifacts.snapshot):
         input_example = default_input_example(artifacts.snapshot)
-    with tempfile.TemporaryDirectory() as tmp, _prediction_log_disabled():
+    with tempfile.TemporaryDirectory() as tmp, prediction_log_disabled():
         directory = save_artifacts(artifacts, Path(tmp) / ARTIFACT_KEY)
         return mlflow.pyfunc.log_model(
             name=name,

@@ -6,6 +6,7 @@ stored inside the MLflow model: one applicant at serving time yields exactly the
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 
@@ -80,7 +81,27 @@ class FeaturePreprocessor(TransformerMixin, BaseEstimator):
         raw_names = [label.replace(" = ", "_") for label in readable]
         self.feature_names_ = tuple(sanitize_names(raw_names))
         self.feature_labels_ = dict(zip(self.feature_names_, readable, strict=True))
+        self.encoded_names_ = self.feature_names_
+        self.kept_positions_: np.ndarray | None = None
         return self
+
+    def select(self, names: Sequence[str]) -> FeaturePreprocessor:
+        """A copy that outputs only ``names`` (fitted output names, kept in fitted order): feature selection.
+
+        Every input column is still required and encoded; only the output is narrowed, so that the model sees
+        exactly the selected columns while requests and the client snapshot keep one shape.
+        """
+        check_is_fitted(self, "feature_names_")
+        unknown = sorted(set(names) - set(self.encoded_names_))
+        if unknown:
+            raise SchemaError(f"feature selection: unknown feature(s) {unknown[:10]}")
+        wanted = set(names)
+        positions = [i for i, name in enumerate(self.encoded_names_) if name in wanted]
+        selected = copy.copy(self)
+        selected.kept_positions_ = np.asarray(positions, dtype=np.int64)
+        selected.feature_names_ = tuple(self.encoded_names_[i] for i in positions)
+        selected.feature_labels_ = {name: self.feature_labels_[name] for name in selected.feature_names_}
+        return selected
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Return a ``dtype`` frame with exactly ``feature_names_`` columns (same index as ``X``)."""
@@ -92,7 +113,7 @@ class FeaturePreprocessor(TransformerMixin, BaseEstimator):
                 f"feature frame: missing input column(s) {shown} "
                 f"({len(missing)} of {len(self.input_columns_)} expected from fit)"
             )
-        out = np.empty((len(X), len(self.feature_names_)), dtype=self.dtype, order="F")
+        out = np.empty((len(X), len(self.encoded_names_)), dtype=self.dtype, order="F")
         numeric_columns, numeric_positions, position = [], [], 0
         for column in self.input_columns_:
             if column in self.categories_:
@@ -108,6 +129,8 @@ class FeaturePreprocessor(TransformerMixin, BaseEstimator):
             chunk = slice(start, start + _CHUNK)
             out[:, numeric_positions[chunk]] = _as_float(X[numeric_columns[chunk]])
         out[np.isinf(out)] = np.nan
+        if self.kept_positions_ is not None:
+            out = out[:, self.kept_positions_]
         return pd.DataFrame(out, index=X.index, columns=list(self.feature_names_))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:

@@ -13,30 +13,33 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import shutil
 import string
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT_DIR))
-
-from custom_model import CHAMPION_ALIAS, REGISTERED_MODEL_NAME  # noqa: E402
-from custom_model.errors import CreditScoringError  # noqa: E402
+from custom_model.contract import (
+    DRIFT_JSON,
+    PROJECT_DIR,
+    REGISTERED_MODEL_NAME,
+    Alias,
+    Artifact,
+    default_tracking_uri,
+)
+from custom_model.errors import CreditScoringError
 
 logger = logging.getLogger(__name__)
 
 DOCS_DIR = PROJECT_DIR / "docs"
 TEMPLATE = DOCS_DIR / "methodology.template.md"
 OUTPUT = DOCS_DIR / "methodology.md"
-FIGURES = ("cost_vs_threshold.png", "global_importance.png")
-TOP_IMPORTANCE = 10
+FIGURES = (Artifact.COST_CURVE, Artifact.GLOBAL_IMPORTANCE_FIGURE)
 TOP_DRIFTED = 5
 #: Metric suffixes read on the parent run, once with the ``oof_`` and once with the ``holdout_`` prefix.
 CONTROL_METRICS = ("cost", "auc", "recall", "precision", "accuracy", "brier", "refusal_rate")
@@ -58,6 +61,8 @@ class TrainingRun:
     tags: Mapping[str, str]
     comparison: pd.DataFrame
     importance: pd.DataFrame
+    run_name: str = ""
+    start_time_ms: int | None = None
 
 
 def _metric(metrics: Mapping[str, float], name: str, run_id: str) -> float:
@@ -84,19 +89,26 @@ def comparison_rows(comparison: pd.DataFrame) -> str:
     rows = []
     for r in comparison.itertuples(index=False):
         rows.append(
-            f"| {r.family} | {r.imbalance} | {int(r.trials)} | {_num(r.oof_cost)} | {_num(r.threshold, 3)} "
-            f"| {_num(r.oof_auc, 3)} | {_num(r.oof_recall, 3)} | {_num(r.oof_precision, 3)} |"
+            f"| {r.family} | {r.imbalance} | {_num(r.oof_cost)} | {_num(r.threshold, 3)} "
+            f"| {_num(r.oof_auc, 3)} |"
         )
     return "\n".join(rows)
 
 
-def importance_rows(importance: pd.DataFrame, *, top: int = TOP_IMPORTANCE) -> str:
-    """Markdown rows of the top global importances (global_importance.csv)."""
+def top_features(importance: pd.DataFrame, *, top: int = 5) -> str:
+    """The most important features in words with their share of the total mean |SHAP|."""
+    total = float(importance["mean_abs_contribution"].sum()) or 1.0
     ranked = importance.sort_values("mean_abs_contribution", ascending=False).head(top)
-    return "\n".join(
-        f"| {rank} | `{r.feature}` | {r.label} | {_num(r.mean_abs_contribution)} |"
-        for rank, r in enumerate(ranked.itertuples(index=False), start=1)
+    return ", ".join(
+        f"{r.label} ({100 * r.mean_abs_contribution / total:.0f} %)" for r in ranked.itertuples(index=False)
     )
+
+
+def run_date(start_time_ms: int | None) -> str:
+    """The run's start as a UTC date and time (the note names the run by name and date, not only id)."""
+    if start_time_ms is None:
+        return "an unknown date"
+    return datetime.fromtimestamp(start_time_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def data_sentence(run: TrainingRun) -> str:
@@ -131,7 +143,9 @@ def training_values(run: TrainingRun) -> dict[str, str]:
         "threshold": _num(_metric(m, "threshold", rid), 3),
         "holdout_default_rate": f"{_metric(m, 'holdout_default_rate', rid):.1%}",
         "comparison_rows": comparison_rows(run.comparison),
-        "importance_rows": importance_rows(run.importance),
+        "top_features": top_features(run.importance),
+        "run_name": run.run_name or "(unnamed)",
+        "run_date": run_date(run.start_time_ms),
     }
     for prefix in ("oof", "holdout"):
         for name in CONTROL_METRICS:
@@ -141,8 +155,8 @@ def training_values(run: TrainingRun) -> dict[str, str]:
         values[f"holdout_{name}"] = _num(_metric(m, f"holdout_{name}", rid))
     oracle = ("oracle_holdout_cost", "oracle_holdout_auc")
     values["oracle_row"] = (
-        f"| true probabilities of the generator (oracle, AUC {_num(m[oracle[1]], 3)}) "
-        f"| {_num(m[oracle[0]])} |"
+        f"| holdout, true probabilities (oracle of the generator) | {_num(m[oracle[0]])} "
+        f"| {_num(m[oracle[1]], 3)} | | |"
         if all(k in m for k in oracle)
         else ""
     )
@@ -216,7 +230,7 @@ def load_training_run(
     tracking_uri: str,
     *,
     name: str = REGISTERED_MODEL_NAME,
-    alias: str = CHAMPION_ALIAS,
+    alias: str = Alias.CHAMPION,
     figures_dir: Path | None = None,
 ) -> TrainingRun:
     """Read the champion's run (metrics, params, tags, comparison and importance tables); copy its figures."""
@@ -237,7 +251,7 @@ def load_training_run(
             except (MlflowException, OSError) as exc:
                 raise MethodologyError(f"run {run.info.run_id}: expected artifact {path!r} ({exc})") from None
 
-        comparison, importance = table("family_comparison.csv"), table("global_importance.csv")
+        comparison, importance = table(Artifact.FAMILY_COMPARISON), table(Artifact.GLOBAL_IMPORTANCE)
         if figures_dir is not None:
             figures_dir.mkdir(parents=True, exist_ok=True)
             for figure in FIGURES:
@@ -253,6 +267,8 @@ def load_training_run(
         tags=dict(run.data.tags),
         comparison=comparison,
         importance=importance,
+        run_name=run.info.run_name or "",
+        start_time_ms=run.info.start_time,
     )
 
 
@@ -278,9 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--tracking-uri",
-        default=os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{PROJECT_DIR / 'mlflow.db'}",
+        default=default_tracking_uri(),
     )
-    parser.add_argument("--drift-json", type=Path, default=PROJECT_DIR / "reports" / "data_drift.json")
+    parser.add_argument("--drift-json", type=Path, default=PROJECT_DIR / "reports" / DRIFT_JSON)
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

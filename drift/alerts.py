@@ -21,7 +21,6 @@ from drift.report import DriftSummary
 logger = logging.getLogger(__name__)
 
 #: Environment variable holding the webhook URL (the --webhook-url option wins).
-WEBHOOK_ENV = "CREDIT_SCORING_DRIFT_WEBHOOK"
 BAND_ORDER: dict[Band, int] = {"stable": 0, "watch": 1, "act": 2}
 
 

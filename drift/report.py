@@ -194,8 +194,17 @@ def _run_evidently(
     cat_method: str,
     cat_threshold: float,
     drift_share: float,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[Any, dict[str, float]]:
-    """Run evidently's DataDriftPreset with explicit methods; return the snapshot and statistic per column."""
+    """Run evidently's DataDriftPreset with explicit methods; return the snapshot and statistic per column.
+
+    Columns reach evidently under their plain label ("External score 3 (EXT_SOURCE_3)"), so its HTML reads
+    in words; the statistics come back under the column names.
+    """
+    shown = display_names(list(kinds), labels or {})
+    kinds = {shown[c]: k for c, k in kinds.items()}
+    reference = reference.rename(columns=shown)
+    current = current.rename(columns=shown)
     numeric = [c for c, k in kinds.items() if k == "numeric"]
     categorical = [c for c, k in kinds.items() if k == "categorical"]
     definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
@@ -216,12 +225,18 @@ def _run_evidently(
             current_data=Dataset.from_pandas(_prepared(current, kinds), data_definition=definition),
             reference_data=Dataset.from_pandas(_prepared(reference, kinds), data_definition=definition),
         )
+    column_of = {v: k for k, v in shown.items()}
     statistics = {}
     for metric in snapshot.dict()["metrics"]:
         config = metric["config"]
         if config.get("type", "").endswith(":ValueDrift"):
-            statistics[config["column"]] = float(metric["value"])
+            statistics[column_of[config["column"]]] = float(metric["value"])
     return snapshot, statistics
+
+
+def display_names(columns: Sequence[str], labels: Mapping[str, str]) -> dict[str, str]:
+    """Column → the name shown in the HTML: 'label (COLUMN)' when a plain label exists, else the column."""
+    return {c: f"{labels[c]} ({c})" if labels.get(c, c) != c else c for c in columns}
 
 
 def _column_psi(reference: pd.Series, current: pd.Series, kind: Kind) -> float:
@@ -238,6 +253,71 @@ def _check_methods(num_method: str, cat_method: str) -> None:
     categorical = sorted(set(DISTANCE_METHODS) - {"wasserstein"})
     if cat_method not in categorical:
         raise SchemaError(f"cat_method must be one of {categorical}; got {cat_method!r}")
+
+
+def _column_result(
+    name: str,
+    label: str,
+    rank: int,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    kind: Kind | None,
+    test: tuple[str | None, float | None],
+    statistic: float | None,
+    skipped: str | None,
+    score_psi: float | None,
+) -> ColumnDrift:
+    """One column's verdict: its test, statistic, threshold and PSI, or the reason it was skipped."""
+    present = name in reference and name in current
+    missing = (
+        (float(reference[name].isna().mean()), float(current[name].isna().mean()))
+        if present
+        else (None, None)
+    )
+    if skipped is not None or kind is None:
+        return ColumnDrift(name, label, rank, None, None, None, None, False, None, *missing, skipped)
+    method, threshold = test
+    column_psi = score_psi if score_psi is not None else _column_psi(reference[name], current[name], kind)
+    return ColumnDrift(
+        name, label, rank, kind, method, statistic, threshold, statistic >= threshold, column_psi, *missing
+    )
+
+
+def _check_sides(reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[str]) -> None:
+    """Refuse an empty side or an empty column list with a message saying which."""
+    if reference.empty or current.empty:
+        raise SchemaError(
+            f"drift needs rows on both sides; got {len(reference)} reference and {len(current)} current rows"
+        )
+    if not columns:
+        raise SchemaError("drift needs at least one column to compare; got an empty column list")
+
+
+def _classify(
+    reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[str], categorical: Sequence[str]
+) -> tuple[dict[str, str], dict[str, Kind]]:
+    """Columns skipped (with the reason, logged) and the kind of every other column."""
+    skipped = {name: reason for name in columns if (reason := _skip_reason(name, reference, current))}
+    for name, reason in skipped.items():
+        logger.warning("drift: column %s skipped: %s", name, reason)
+    kinds: dict[str, Kind] = {
+        name: column_kind(reference[name], categorical=name in categorical)
+        for name in columns
+        if name not in skipped
+    }
+    return skipped, kinds
+
+
+def _log_summary(summary: DriftSummary) -> None:
+    """One log line with the verdict counts."""
+    logger.info(
+        "drift: %d of %d tested features drifted (share %.3f), %d skipped",
+        len(summary.drifted_features),
+        len(summary.tested_features),
+        summary.drift_share,
+        len(summary.skipped),
+    )
 
 
 def drift_report(
@@ -264,24 +344,11 @@ def drift_report(
     columns, score included); the alert rules live in `drift.alerts`.
     """
     _check_methods(num_method, cat_method)
-    if reference.empty or current.empty:
-        raise SchemaError(
-            f"drift needs rows on both sides; got {len(reference)} reference and {len(current)} current rows"
-        )
-    if not columns:
-        raise SchemaError("drift needs at least one column to compare; got an empty column list")
+    _check_sides(reference, current, columns)
     labels = labels or {}
     reference = _sample(reference, sample_size, seed)
     current = _sample(current, sample_size, seed)
-
-    skipped = {name: reason for name in columns if (reason := _skip_reason(name, reference, current))}
-    for name, reason in skipped.items():
-        logger.warning("drift: column %s skipped: %s", name, reason)
-    kinds: dict[str, Kind] = {
-        name: column_kind(reference[name], categorical=name in categorical)
-        for name in columns
-        if name not in skipped
-    }
+    skipped, kinds = _classify(reference, current, columns, categorical)
     snapshot, statistics = (None, {})
     if kinds:
         snapshot, statistics = _run_evidently(
@@ -293,48 +360,29 @@ def drift_report(
             cat_method=cat_method,
             cat_threshold=cat_threshold,
             drift_share=html_drift_share,
+            labels=labels,
         )
 
     stability = None
     if score_column is not None and score_column not in skipped:
         # scores left missing (reference rows without an unbiased score) are absent, not a bin of their own
         stability = psi_mod.score_stability(reference[score_column].dropna(), current[score_column].dropna())
-    results = []
-    for rank, name in enumerate(columns, start=1):
-        label = labels.get(name, name)
-        present = name in reference and name in current
-        missing = (
-            (float(reference[name].isna().mean()), float(current[name].isna().mean()))
-            if present
-            else (None, None)
+    tests = {"numeric": (num_method, num_threshold), "categorical": (cat_method, cat_threshold)}
+    results = [
+        _column_result(
+            name,
+            labels.get(name, name),
+            rank,
+            reference,
+            current,
+            kind=kinds.get(name),
+            test=tests.get(kinds.get(name), (None, None)),
+            statistic=statistics.get(name),
+            skipped=skipped.get(name),
+            score_psi=stability.psi if name == score_column and stability is not None else None,
         )
-        if name in skipped:
-            results.append(
-                ColumnDrift(name, label, rank, None, None, None, None, False, None, *missing, skipped[name])
-            )
-            continue
-        kind = kinds[name]
-        method, threshold = (num_method, num_threshold) if kind == "numeric" else (cat_method, cat_threshold)
-        statistic = statistics[name]
-        if name == score_column and stability is not None:
-            column_psi = stability.psi
-        else:
-            column_psi = _column_psi(reference[name], current[name], kind)
-        results.append(
-            ColumnDrift(
-                name,
-                label,
-                rank,
-                kind,
-                method,
-                statistic,
-                threshold,
-                statistic >= threshold,
-                column_psi,
-                *missing,
-            )
-        )
-
+        for rank, name in enumerate(columns, start=1)
+    ]
     summary = DriftSummary(
         columns=tuple(results),
         n_reference=len(reference),
@@ -345,11 +393,5 @@ def drift_report(
         seed=seed,
         snapshot=snapshot,
     )
-    logger.info(
-        "drift: %d of %d tested features drifted (share %.3f), %d skipped",
-        len(summary.drifted_features),
-        len(summary.tested_features),
-        summary.drift_share,
-        len(summary.skipped),
-    )
+    _log_summary(summary)
     return summary

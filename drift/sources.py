@@ -24,7 +24,14 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
-from custom_model import CHAMPION_ALIAS, DRIFT_REFERENCE_FILE, REGISTERED_MODEL_NAME, schema
+from custom_model import schema
+from custom_model.contract import (
+    IMPORTANCE_COLUMNS,
+    PROBABILITY_COLUMN,
+    REGISTERED_MODEL_NAME,
+    Alias,
+    Artifact,
+)
 from custom_model.errors import DataSourceError, SchemaError
 from custom_model.features.assemble import build_features
 from custom_model.io import load_tables
@@ -34,10 +41,7 @@ from custom_model.preprocessing import FeaturePreprocessor
 
 logger = logging.getLogger(__name__)
 
-SCORE_COLUMN = "probability_default"
-IMPORTANCE_FILE = "global_importance.csv"
-REFERENCE_SAMPLE_FILE = "reference_sample.parquet"
-IMPORTANCE_COLUMNS = ("feature", "label", "mean_abs_contribution")
+SCORE_COLUMN = PROBABILITY_COLUMN
 #: Rows transformed at a time: keeps the full model-input matrix of 307k clients out of memory.
 CHUNK_ROWS = 50_000
 
@@ -96,7 +100,7 @@ def check_importance(table: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def load_champion(
-    *, name: str = REGISTERED_MODEL_NAME, alias: str = CHAMPION_ALIAS, client: MlflowClient | None = None
+    *, name: str = REGISTERED_MODEL_NAME, alias: str = Alias.CHAMPION, client: MlflowClient | None = None
 ) -> Champion:
     """Resolve ``name@alias`` and read its importance table, reference sample and scoring artifacts."""
     client = client or MlflowClient()
@@ -109,15 +113,17 @@ def load_champion(
         ) from None
     with tempfile.TemporaryDirectory(prefix="drift-champion-") as tmp:
         workdir = Path(tmp)
-        importance_path = _download(version.run_id, IMPORTANCE_FILE, workdir)
+        importance_path = _download(version.run_id, Artifact.GLOBAL_IMPORTANCE, workdir)
         if importance_path is None:
             raise DataSourceError(
-                f"run {version.run_id} of {name} v{version.version}: no {IMPORTANCE_FILE} artifact"
+                f"run {version.run_id} of {name} v{version.version}: no {Artifact.GLOBAL_IMPORTANCE} artifact"
             )
-        importance = check_importance(pd.read_csv(importance_path), f"run {version.run_id}/{IMPORTANCE_FILE}")
-        sample_path = _download(version.run_id, REFERENCE_SAMPLE_FILE, workdir)
+        importance = check_importance(
+            pd.read_csv(importance_path), f"run {version.run_id}/{Artifact.GLOBAL_IMPORTANCE}"
+        )
+        sample_path = _download(version.run_id, Artifact.REFERENCE_SAMPLE, workdir)
         sample = pd.read_parquet(sample_path) if sample_path is not None else None
-        stored_path = _download(version.run_id, DRIFT_REFERENCE_FILE, workdir)
+        stored_path = _download(version.run_id, Artifact.DRIFT_REFERENCE, workdir)
         stored = pd.read_parquet(stored_path) if stored_path is not None else None
         model_dir = Path(
             mlflow.artifacts.download_artifacts(
@@ -156,17 +162,11 @@ def model_inputs(
 
 
 def probabilities(scoring: ScoringArtifacts, features: pd.DataFrame) -> np.ndarray:
-    """Scores of feature rows through the served model's own preprocessing and estimator (as `Scorer`)."""
-    import lightgbm
-
-    estimator = scoring.estimator
+    """Scores of feature rows through the served model's own preprocessing and model (as `Scorer`)."""
     parts = []
     for start in range(0, len(features), CHUNK_ROWS):
         X = np.ascontiguousarray(scoring.preprocessor.transform(features.iloc[start : start + CHUNK_ROWS]))
-        if isinstance(estimator, lightgbm.Booster):
-            parts.append(estimator.predict(X))
-        else:
-            parts.append(estimator.predict_proba(X)[:, 1])
+        parts.append(scoring.model.predict_proba(X))
     return np.concatenate(parts) if parts else np.empty(0)
 
 
@@ -174,12 +174,12 @@ def reference_scores(champion: Champion, ids: pd.Index) -> tuple[pd.Series | Non
     """Holdout scores of the reference sample placed on the reference rows (missing elsewhere), and a note."""
     sample = champion.reference_sample
     if sample is None or not {schema.ID_CURR, SCORE_COLUMN} <= set(sample.columns):
-        return None, f"no {REFERENCE_SAMPLE_FILE} with {SCORE_COLUMN}: training clients scored in-sample"
+        return None, f"no {Artifact.REFERENCE_SAMPLE} with {SCORE_COLUMN}: training clients scored in-sample"
     scores = sample.set_index(schema.ID_CURR)[SCORE_COLUMN]
     placed = scores.reindex(ids)
     note = (
         f"reference {SCORE_COLUMN}: holdout scores of {int(placed.notna().sum())} clients from "
-        f"{REFERENCE_SAMPLE_FILE} (the other training clients were fitted on; their scores are left out)"
+        f"{Artifact.REFERENCE_SAMPLE} (the other training clients were fitted on; their scores are left out)"
     )
     return placed, note
 
@@ -197,7 +197,7 @@ def stored_reference(champion: Champion, columns: list[str]) -> pd.DataFrame | N
     keep = [c for c in columns if c in known]
     missing = [c for c in keep if c not in stored.columns]
     if missing:
-        logger.info("%s lacks %d tested features: reference rebuilt", DRIFT_REFERENCE_FILE, len(missing))
+        logger.info("%s lacks %d tested features: reference rebuilt", Artifact.DRIFT_REFERENCE, len(missing))
         return None
     return stored.set_index(schema.ID_CURR)[keep]
 
@@ -207,7 +207,9 @@ def _with_scores(reference: pd.DataFrame, champion: Champion, features: pd.DataF
     scores, note = reference_scores(champion, reference.index)
     if scores is None:
         if features is None:
-            raise DataSourceError(f"no {REFERENCE_SAMPLE_FILE} with {SCORE_COLUMN} and no tables to score")
+            raise DataSourceError(
+                f"no {Artifact.REFERENCE_SAMPLE} with {SCORE_COLUMN} and no tables to score"
+            )
         scores = pd.Series(probabilities(champion.scoring, features), index=features.index)
         scores = scores.reindex(reference.index)
     reference[SCORE_COLUMN] = scores.to_numpy()
@@ -224,7 +226,7 @@ def training_reference(
     """
     reference = stored_reference(champion, columns)
     if reference is not None:
-        where = f"{len(reference)} training clients from run {champion.run_id}/{DRIFT_REFERENCE_FILE}"
+        where = f"{len(reference)} training clients from run {champion.run_id}/{Artifact.DRIFT_REFERENCE}"
         return reference, [f"reference: {where}", _with_scores(reference, champion, features)]
     if features is None:
         features = build_features(load_tables(tables_dir)).train

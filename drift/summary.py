@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from custom_model.contract import DRIFT_HTML, DRIFT_JSON
 from drift.report import MIN_RELIABLE_ROWS, ColumnDrift, DriftSummary
 
 logger = logging.getLogger(__name__)
 
 #: Version of the data_drift.json layout; bump when a reader would break.
 FORMAT_VERSION = 1
-HTML_NAME = "data_drift.html"
-JSON_NAME = "data_drift.json"
 
 
 def _clean(value: Any) -> Any:
@@ -105,19 +106,76 @@ def conclusion(summary: DriftSummary) -> str:
     return "\n".join(lines)
 
 
+_PSI_MEANING = {
+    "stable": "stable: the scores are distributed as in training, no action",
+    "watch": "watch: the scores moved a little, look at the drifted features",
+    "act": "act: the scores moved, check the model's performance before relying on it",
+}
+
+
+def _context_rows(summary: DriftSummary, context: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) lines of the report's header: which model, when, compared with what."""
+    rows = [
+        ("Model", f"{context.get('model_name', '?')} version {context.get('model_version', '?')}"),
+        (
+            "Training run",
+            f"{context.get('model_run_id', '?')} (trained {context.get('model_trained_at', '?')})",
+        ),
+        ("Report generated", str(context.get("generated_at", "?"))),
+        ("Reference", f"{context.get('reference', 'reference data')} — {summary.n_reference:,} rows"),
+        ("Current", f"{context.get('current', 'current data')} — {summary.n_current:,} rows"),
+    ]
+    stability = summary.score_stability
+    if stability is not None:
+        meaning = _PSI_MEANING.get(stability.band, stability.band)
+        rows.append(("Score stability (PSI)", f"{stability.psi:.3f} — {meaning}"))
+    alerts = context.get("alerts") or []
+    rows.append(("Alerts", "; ".join(a["message"] for a in alerts) if alerts else "no alert rule fired"))
+    return rows
+
+
+def context_header(summary: DriftSummary, context: Mapping[str, Any]) -> str:
+    """An HTML section for the top of the evidently report: context, score stability, the conclusion."""
+    cells = "".join(
+        f"<tr><th style='text-align:left;padding:2px 12px 2px 0'>{html.escape(k)}</th>"
+        f"<td>{html.escape(v)}</td></tr>"
+        for k, v in _context_rows(summary, context)
+    )
+    return (
+        "<section id='credit-scoring-context' style='font-family:sans-serif;color:#1a1a1a;"
+        "background:#fff;padding:16px 24px;border-bottom:2px solid #1a1a1a'>"
+        "<h1 style='font-size:22px;margin:0 0 8px'>Data drift report — credit-scoring</h1>"
+        f"<table style='font-size:14px;border-collapse:collapse'>{cells}</table>"
+        "<h2 style='font-size:17px;margin:12px 0 4px'>Conclusion</h2>"
+        f"<pre style='white-space:pre-wrap;font-size:14px;margin:0'>{html.escape(conclusion(summary))}</pre>"
+        "<p style='font-size:13px;margin:8px 0 0'>Below: evidently's per-column tests (columns named "
+        "'plain label (MODEL_FEATURE)'). Numeric columns: normed Wasserstein distance, drift at ≥ 0.10; "
+        "categories: Jensen-Shannon distance, drift at ≥ 0.10.</p></section>"
+    )
+
+
+def with_header(document: str, header: str) -> str:
+    """Insert ``header`` right after the document's <body> tag (or at its start when there is none)."""
+    match = re.search(r"<body[^>]*>", document)
+    at = match.end() if match else 0
+    return document[:at] + header + document[at:]
+
+
 def write_outputs(
     summary: DriftSummary, output_dir: Path, *, context: Mapping[str, Any] | None = None
 ) -> tuple[Path | None, Path]:
     """Write data_drift.html (when evidently ran) and data_drift.json in ``output_dir``; return the paths."""
     output_dir.mkdir(parents=True, exist_ok=True)
-    json_path = output_dir / JSON_NAME
+    json_path = output_dir / DRIFT_JSON
     json_path.write_text(
         json.dumps(summary_dict(summary, context=context), indent=2, ensure_ascii=False) + "\n"
     )
     html_path = None
     if summary.snapshot is not None:
-        html_path = output_dir / HTML_NAME
+        html_path = output_dir / DRIFT_HTML
         summary.snapshot.save_html(str(html_path))
+        document = html_path.read_text(encoding="utf-8")
+        html_path.write_text(with_header(document, context_header(summary, context or {})), encoding="utf-8")
     else:
-        logger.warning("no column could be compared: %s not written", HTML_NAME)
+        logger.warning("no column could be compared: %s not written", DRIFT_HTML)
     return html_path, json_path

@@ -16,13 +16,12 @@ from drift.sources import Champion
 
 logger = logging.getLogger(__name__)
 
-EXPERIMENT = "credit-scoring/monitoring"
-
 
 def log_drift_run(
     summary: DriftSummary,
     champion: Champion,
     *,
+    experiment_id: str,
     files: list[Path],
     params: Mapping[str, object],
     alerts: tuple[Alert, ...],
@@ -30,8 +29,6 @@ def log_drift_run(
 ) -> str:
     """Record figures, report files and alert state in a new run; tag the model version with its id."""
     client = MlflowClient()
-    experiment = client.get_experiment_by_name(EXPERIMENT)
-    experiment_id = experiment.experiment_id if experiment else client.create_experiment(EXPERIMENT)
     tags = {
         "kind": "drift",
         "source": source,

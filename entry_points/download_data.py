@@ -25,9 +25,9 @@ import requests
 from tqdm import tqdm
 
 from custom_model import schema
-from custom_model.errors import CreditScoringError, DataSourceError
+from custom_model.errors import DataSourceError
 from custom_model.io import read_table, tables_in_archive
-from entry_points._cli import configure_logging
+from entry_points._cli import DEBUG_EPILOG, configure_logging, run_entry_point
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ def _temporary_dir(folder: Path) -> Iterator[Path]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line arguments (the MLproject entry point passes --url and --output-dir)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=DEBUG_EPILOG)
     parser.add_argument(
         "--url", default=DEFAULT_URL, help="zip to download (default: the OpenClassrooms file)"
     )
@@ -194,14 +194,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the download; print a one-line error and return 1 on failure."""
+    """Run the download; a one-line error and exit code 1 on failure (traceback with --debug)."""
+    return run_entry_point("download_data", _main, argv)
+
+
+def _main(argv: list[str]) -> int:
     configure_logging()
     args = parse_args(argv)
-    try:
-        paths = run(args.url, args.output_dir, timeout=args.timeout)
-    except CreditScoringError as exc:
-        print(f"download_data: error: {exc}", file=sys.stderr)
-        return 1
+    paths = run(args.url, args.output_dir, timeout=args.timeout)
     print(f"{len(paths)} tables ready in {args.output_dir}: {', '.join(p.name for p in paths)}")
     return 0
 

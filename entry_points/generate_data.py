@@ -1,6 +1,6 @@
 """Job: write the synthetic Home Credit tables and oracle.csv into a folder (MLproject entry generate_data).
 
-python -m entry_points.generate_data --scale 0.05 --seed 42 --output-dir data/demo
+python -m entry_points.generate_data --scale 0.05 --seed 42 --output-dir data/demo [--mechanism recency]
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from custom_model.errors import CreditScoringError
 from entry_points import synthetic
-from entry_points._cli import configure_logging, int_param
+from entry_points._cli import DEBUG_EPILOG, configure_logging, int_param, run_entry_point
+from entry_points.synthetic.mechanisms import DEFAULT_MECHANISM, MECHANISMS
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def seed_param(text: str) -> int:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options of the job."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=DEBUG_EPILOG)
     parser.add_argument(
         "--scale",
         type=scale_param,
@@ -49,6 +49,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"fraction of the real row counts, {synthetic.MIN_SCALE}–{synthetic.MAX_SCALE} (default 0.05)",
     )
     parser.add_argument("--seed", type=seed_param, default=42, help="random seed (default 42)")
+    parser.add_argument(
+        "--mechanism",
+        choices=sorted(MECHANISMS),
+        default=DEFAULT_MECHANISM,
+        help=f"planted default mechanism (default {DEFAULT_MECHANISM}); the tables themselves do not change",
+    )
     parser.add_argument("--output-dir", type=Path, default=Path("data/demo"), help="folder to (re)create")
     return parser.parse_args(argv)
 
@@ -67,18 +73,18 @@ def validate_written(output_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Generate, write atomically, read back; return the process exit code."""
+    """Generate, write atomically, read back; an error is one line and exit code 1 (traceback: --debug)."""
+    return run_entry_point("generate_data", _main, argv)
+
+
+def _main(argv: list[str]) -> int:
     args = parse_args(argv)
     configure_logging()
     started = time.perf_counter()
-    try:
-        data = synthetic.generate_tables(args.scale, args.seed)
-        logger.info("generated in %.1f s; writing to %s", time.perf_counter() - started, args.output_dir)
-        synthetic.write_tables(data, args.output_dir)
-        validate_written(args.output_dir)
-    except CreditScoringError as error:
-        logger.error("%s", error)
-        return 1
+    data = synthetic.generate_tables(args.scale, args.seed, mechanism=args.mechanism)
+    logger.info("generated in %.1f s; writing to %s", time.perf_counter() - started, args.output_dir)
+    synthetic.write_tables(data, args.output_dir)
+    validate_written(args.output_dir)
     logger.info("done in %.1f s: %s", time.perf_counter() - started, args.output_dir.resolve())
     return 0
 

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 SCALE="${SCALE:-0.05}"
 SEED="${SEED:-42}"
+MECHANISM="${MECHANISM:-delinquency}"
 DEMO_DIR="${DEMO_DIR:-data/demo}"
 API_PORT="${API_PORT:-5001}"
 APP_PORT="${APP_PORT:-8501}"
@@ -18,8 +19,9 @@ export MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "1/5 generate synthetic Home Credit tables (scale=$SCALE, seed=$SEED) into $DEMO_DIR"
-mlflow run . -e generate_data --env-manager local -P scale="$SCALE" -P seed="$SEED" -P output_dir="$DEMO_DIR"
+step "1/5 generate synthetic Home Credit tables (scale=$SCALE, seed=$SEED, mechanism=$MECHANISM) into $DEMO_DIR"
+mlflow run . -e generate_data --env-manager local -P scale="$SCALE" -P seed="$SEED" -P mechanism="$MECHANISM" \
+  -P output_dir="$DEMO_DIR"
 
 step "2/5 train, compare families on the business cost, register credit-scoring (alias champion/challenger)"
 mlflow run . -e train --env-manager local -P data_dir="$DEMO_DIR" -P seed="$SEED"

@@ -17,22 +17,11 @@ from typing import Any
 import pandas as pd
 import requests
 
+from custom_model.contract import ANSWER_COLUMNS, DEFAULT_API_URL, ID_COLUMN
 from streamlit_client.errors import ApiRequestError, ApiUnavailableError
 
 logger = logging.getLogger(__name__)
 
-ID_COLUMN = "SK_ID_CURR"
-DEFAULT_API_URL = "http://127.0.0.1:5001"
-ANSWER_COLUMNS = (
-    "SK_ID_CURR",
-    "probability_default",
-    "threshold",
-    "decision",
-    "model_version",
-    "base_value",
-    "explanation",
-    "error",
-)
 _MAX_MESSAGE_CHARS = 400
 
 
@@ -151,13 +140,14 @@ def post_invocations(
             )
         except requests.exceptions.ReadTimeout as exc:
             raise ApiUnavailableError(
-                f"The scoring API at {settings.url} did not answer within {settings.read_timeout_s:g} s."
+                f"The scoring service did not answer within {settings.read_timeout_s:g} s. Please try again; "
+                f"if it goes on, tell IT support (service address {settings.url})."
             ) from exc
         except requests.exceptions.ConnectionError as exc:
             if attempt == attempts:
                 raise ApiUnavailableError(
-                    f"The scoring API at {settings.url} cannot be reached "
-                    f"({attempts} attempts). Is `mlflow models serve` running there?"
+                    f"The scoring service cannot be reached right now ({attempts} attempts). Please try "
+                    f"again in a moment; if it goes on, tell IT support (service address {settings.url})."
                 ) from exc
             time.sleep(settings.backoff_s * attempt)
             continue
@@ -235,6 +225,11 @@ def parse_record(record: Mapping[str, Any]) -> ClientScore:
 def score(payload: Mapping[str, Any], settings: ApiSettings) -> list[ClientScore]:
     """Score a request and return one ClientScore per row."""
     return [parse_record(r) for r in post_invocations(payload, settings)]
+
+
+def failed_row(client_id: int, error: str) -> ClientScore:
+    """The answer of a row the API refused: no score, the reason in `error`."""
+    return ClientScore(client_id, None, None, None, None, None, (), error)
 
 
 def answers_frame(scores: Sequence[ClientScore]) -> pd.DataFrame:

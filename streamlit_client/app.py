@@ -10,39 +10,36 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
-from pathlib import Path
 
-# `streamlit run streamlit_client/app.py` puts only this folder on sys.path; the package lives one level up.
-_PROJECT_DIR = str(Path(__file__).resolve().parents[1])
-if _PROJECT_DIR not in sys.path:
-    sys.path.insert(0, _PROJECT_DIR)
+import pandas as pd
+import streamlit as st
 
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from streamlit_client import api, charts, text  # noqa: E402
-from streamlit_client.errors import ApiRequestError, ApiUnavailableError, ClientAppError  # noqa: E402
-from streamlit_client.neighbours import (  # noqa: E402
+from custom_model.contract import API_TIMEOUT_ENV, API_URL_ENV, DEFAULT_API_URL, ID_COLUMN, TRACKING_URI_ENV
+from streamlit_client import api, charts, style, text
+from streamlit_client.attribution import Attribution, attribute, group_missing_history, supporting_order
+from streamlit_client.client_file import APPLICATION_FIELDS, HISTORY_FIELDS, file_lines, file_values
+from streamlit_client.errors import ApiRequestError, ApiUnavailableError, ClientAppError
+from streamlit_client.neighbours import (
     most_important_features,
     nearest_neighbours,
     numeric_features,
 )
-from streamlit_client.registry import Champion, RegistryError, load_champion  # noqa: E402
-from streamlit_client.views import (  # noqa: E402
+from streamlit_client.registry import Champion, RegistryError, load_champion
+from streamlit_client.views import (
+    BATCH_HEADERS,
     BATCH_MAX_ROWS,
     WHAT_IF_FIELDS,
     apply_edits,
+    batch_table,
     client_values,
     feature_labels,
+    outcome_words,
     plain_label,
     read_applicants,
+    second_axis,
     what_if_defaults,
 )
 
-API_URL_ENV = "CREDIT_SCORING_API_URL"
-API_TIMEOUT_ENV = "CREDIT_SCORING_API_TIMEOUT"
-TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 MLFLOW_HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
 LOOKUP_TOP_K = 100
@@ -90,18 +87,7 @@ def _score(settings: api.ApiSettings, payload: dict) -> list[api.ClientScore] | 
 
 
 def _sidebar() -> tuple[api.ApiSettings, str, str]:
-    """Settings (API URL, tracking URI) and the journey; defaults from the environment and the page URL."""
-    st.sidebar.header("Settings")
-    url = st.sidebar.text_input(
-        "Scoring API URL",
-        value=os.environ.get(API_URL_ENV, api.DEFAULT_API_URL),
-        help=f"Base URL of `mlflow models serve` (environment variable {API_URL_ENV}).",
-    )
-    tracking_uri = st.sidebar.text_input(
-        "MLflow tracking URI",
-        value=os.environ.get(TRACKING_URI_ENV, DEFAULT_TRACKING_URI),
-        help=f"Where the model registry and the champion's artifacts are ({TRACKING_URI_ENV}).",
-    )
+    """The journey, then the settings behind an "Administration" expander (defaults from the environment)."""
     keys = list(VIEWS)
     if "view" not in st.session_state:  # first run of the session: the page URL may choose the journey
         wanted = st.query_params.get("view", "decision")
@@ -110,6 +96,17 @@ def _sidebar() -> tuple[api.ApiSettings, str, str]:
         "What do you want to do?", options=keys, format_func=VIEWS.__getitem__, key="view"
     )
     st.query_params["view"] = view
+    admin = st.sidebar.expander("Administration (IT support only)", icon=":material/settings:")
+    url = admin.text_input(
+        "Scoring API URL",
+        value=os.environ.get(API_URL_ENV, DEFAULT_API_URL),
+        help=f"Base URL of the scoring service (environment variable {API_URL_ENV}).",
+    )
+    tracking_uri = admin.text_input(
+        "MLflow tracking URI",
+        value=os.environ.get(TRACKING_URI_ENV, DEFAULT_TRACKING_URI),
+        help=f"Where the model registry and the champion's artifacts are ({TRACKING_URI_ENV}).",
+    )
     timeout = float(os.environ.get(API_TIMEOUT_ENV, api.ApiSettings.read_timeout_s))
     return api.ApiSettings(url=url.strip(), read_timeout_s=timeout), tracking_uri.strip(), view
 
@@ -120,7 +117,8 @@ def _champion(tracking_uri: str) -> Champion | None:
         champion = _champion_cached(tracking_uri)
     except RegistryError as exc:
         st.warning(
-            f"Model information is unavailable, so comparisons with other clients are disabled: {exc}",
+            "Some model information could not be read, so comparisons with other clients are disabled. "
+            f"Details for IT support: {exc}",
             icon=":material/info:",
         )
         st.button("Retry reading the model information", icon=":material/refresh:", key="retry-registry")
@@ -146,38 +144,20 @@ def _pick_client(champion: Champion | None) -> int | None:
         placeholder="No reference sample available",
         key="picked_id",
     )
-    typed = right.text_input("…or type any client id", placeholder="e.g. 100001", key="typed_id").strip()
+    example = ids[0] if ids else 100002
+    typed = right.text_input("…or type any client id", placeholder=f"e.g. {example}", key="typed_id").strip()
     if typed:
         if not typed.isdigit():
-            st.error(f"“{typed}” is not a client id: expected a whole number such as 100001.")
+            st.error(f"“{typed}” is not a client id: expected a whole number such as {example}.")
             return None
         chosen = int(typed)
+        if chosen != picked:
+            st.caption(f"Showing the typed client {chosen}; clear the box to use the list again.")
     else:
         chosen = picked
     if chosen is not None:
         st.query_params["client"] = str(chosen)
     return chosen
-
-
-def _decision_view(client: api.ClientScore) -> None:
-    """Journey 1: probability, gauge with the limit, decision, distance to it, reasons in plain words."""
-    left, right = st.columns([1, 1])
-    with left:
-        st.plotly_chart(charts.gauge(client.probability, client.threshold), width="stretch", theme=None)
-        st.caption(
-            "Gauge: the black bar is this client's estimated risk; the thick black line is the limit "
-            f"({text.format_probability(client.threshold)}): at or above it the application is refused."
-        )
-    with right:
-        st.subheader(f"Decision: {text.decision_label(client.decision)}")
-        st.metric("Estimated risk of repayment difficulties", text.format_probability(client.probability))
-        st.write(text.threshold_sentence(client.probability, client.threshold))
-        against, in_favour = text.top_reasons(_plain(client.contributions))
-        st.markdown("**Main reasons**")
-        if not against and not in_favour:
-            st.write("The model gave no reasons for this client.")
-        for item in [*against, *in_favour]:
-            st.markdown(f"- {text.reason_sentence(item)}")
 
 
 def _plain(contributions: tuple[api.Contribution, ...]) -> list[api.Contribution]:
@@ -188,80 +168,175 @@ def _plain(contributions: tuple[api.Contribution, ...]) -> list[api.Contribution
     ]
 
 
-def _why_view(client: api.ClientScore, champion: Champion | None) -> None:
-    """Journey 2: signed local contributions beside the global importance."""
-    base = "" if client.base_value is None else f" ({client.base_value:.2f} log-odds)"
-    st.write(
-        f"Contributions are in **log-odds**: the model starts from the same base value for everyone{base}, "
-        "and each factor adds to it (▲ raises the risk) or subtracts from it (▼ lowers the risk)."
-    )
-    contributions = _plain(client.contributions)
-    left, right = st.columns(2)
+def _attribution(client: api.ClientScore) -> Attribution | None:
+    """The client's factors in percentage points (None when the answer carries no base value)."""
+    if client.base_value is None or client.probability is None:
+        return None
+    factors = group_missing_history(_plain(client.contributions))
+    return attribute(factors, base_value=client.base_value, probability=client.probability)
+
+
+def _decision_view(client: api.ClientScore, champion: Champion | None) -> None:
+    """Journey 1: gauge around the limit, decision, distance to it, reasons in points, the client's file."""
+    left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(charts.contributions_chart(contributions), width="stretch", theme=None)
-        st.caption(text.contributions_summary(contributions))
+        st.plotly_chart(charts.gauge(client.probability, client.threshold), width="stretch", theme=None)
+        upper = charts.gauge_upper(client.probability, client.threshold)
+        st.caption(text.gauge_summary(client.probability, client.threshold, upper))
     with right:
-        if champion is None or champion.importance is None:
-            st.info("Global importance is not available (model information could not be read).")
-        else:
-            labels = feature_labels(champion.importance, None)
-            importance = champion.importance.assign(label=champion.importance["feature"].map(labels))
-            st.plotly_chart(charts.importance_chart(importance), width="stretch", theme=None)
-            st.caption(text.importance_summary(list(importance["label"])))
-    table = pd.DataFrame(
-        {
-            "Factor": [c.label for c in contributions],
-            "Value": [text.format_value(c.feature, c.value) for c in contributions],
-            "Contribution (log-odds)": [round(c.contribution, 4) for c in contributions],
-            "Effect": ["▲ raises risk" if c.contribution > 0 else "▼ lowers risk" for c in contributions],
-        }
+        st.subheader(f"Decision: {text.decision_label(client.decision)}")
+        st.metric("Estimated risk of repayment difficulties", text.format_probability(client.probability))
+        st.write(text.threshold_sentence(client.probability, client.threshold, client.decision))
+        attribution = _attribution(client)
+        st.markdown("**Main reasons** (what supports the decision first)")
+        reasons = [] if attribution is None else supporting_order(attribution.reasons, client.decision)[:5]
+        if not reasons:
+            st.write("The model gave no reasons for this client.")
+        for item in reasons:
+            st.markdown(f"- {text.reason_sentence(item)}")
+        if attribution is not None and reasons:
+            st.caption(text.base_sentence(attribution))
+    _client_file(client, champion)
+
+
+def _client_file(client: api.ClientScore, champion: Champion | None, *, title: bool = True) -> None:
+    """The client's file: key application fields and history summaries, in plain words and units."""
+    values = file_values(client, None if champion is None else champion.reference)
+    if title:
+        st.subheader("The client's file")
+    left, right = st.columns(2)
+    for column, title, fields in (
+        (left, "Application", APPLICATION_FIELDS),
+        (right, "History", HISTORY_FIELDS),
+    ):
+        column.markdown(f"**{title}**")
+        column.markdown("\n".join(f"- {label}: **{value}**" for label, value in file_lines(fields, values)))
+
+
+def _why_view(client: api.ClientScore, champion: Champion | None) -> None:
+    """Journey 2: the client's factors in percentage points beside the model's global importance."""
+    attribution = _attribution(client)
+    st.write(
+        "Each bar is how many **percentage points** a factor adds to (▲) or takes from (▼) the estimated "
+        "risk. The points add up exactly to the difference between this client's risk and the risk of a "
+        "client the model knows nothing about."
     )
-    with st.expander("All factors as a table"):
+    if attribution is None:
+        st.info("The model gave no factors for this client.")
+    else:
+        st.plotly_chart(charts.points_chart(attribution.reasons), width="stretch", theme=None)
+        st.caption(text.points_summary(attribution.reasons, attribution))
+    if champion is None or champion.importance is None:
+        st.info("Global importance is not available (model information could not be read).")
+    else:
+        labels = feature_labels(champion.importance, None)
+        importance = champion.importance.assign(label=champion.importance["feature"].map(labels))
+        shares = 100 * importance["mean_abs_contribution"] / importance["mean_abs_contribution"].sum()
+        st.plotly_chart(charts.importance_chart(importance), width="stretch", theme=None)
+        st.caption(text.importance_summary(list(importance["label"]), list(shares)))
+    _expert_view(client, attribution)
+
+
+def _expert_view(client: api.ClientScore, attribution: Attribution | None) -> None:
+    """Log-odds for the data scientist, out of the officer's way."""
+    with st.expander("Expert view: the model's log-odds"):
+        base = "" if client.base_value is None else f" The base value is {client.base_value:.3f} log-odds."
+        st.write(
+            "The model adds log-odds; the points above convert them exactly (Shapley values of the "
+            f"probability, see the README).{base}"
+        )
+        points = {} if attribution is None else {r.feature: r.points for r in attribution.reasons}
+        contributions = _plain(client.contributions)
+        table = pd.DataFrame(
+            {
+                "Factor": [c.label for c in contributions],
+                "Value": [text.format_value(c.feature, c.value, c.label) for c in contributions],
+                "Contribution (log-odds)": [round(c.contribution, 4) for c in contributions],
+                "Percentage points": [
+                    round(points[c.feature], 2) if c.feature in points else None for c in contributions
+                ],
+            }
+        )
         st.dataframe(table, hide_index=True, width="stretch")
 
 
+#: Words of each grouping of the reference clients, good side first (as in charts.GROUPINGS).
+GROUP_WORDS = {
+    "outcome": ("clients who repaid", "clients who had difficulties"),
+    "decision": ("accepted clients", "refused clients"),
+}
+
+
 def _compare_view(client: api.ClientScore, champion: Champion | None) -> None:
-    """Journey 3: one feature's distribution by decision, a two-feature scatter, and similar clients."""
+    """Journey 3: one feature's distribution by group, a two-feature scatter, and similar clients."""
     if champion is None or champion.reference is None or champion.importance is None:
         st.info("Comparisons need the reference sample and the global importance of the champion model.")
         return
     reference, importance = champion.reference, champion.importance
     labels = feature_labels(importance, reference)
-    available = numeric_features(reference)
+    available = numeric_features(reference, exclude=["outcome"])
     ranked = most_important_features(importance, available, n=len(available))
     features = ranked + [f for f in available if f not in ranked]
     if not features:
         st.info("The reference sample has no numeric feature to compare on.")
         return
     values = client_values(client, reference)
+    choices = ["outcome", "decision"] if "TARGET" in reference else ["decision"]
+    by = st.radio(
+        "Compare with",
+        options=choices,
+        format_func={
+            "outcome": "what really happened (repaid / had difficulties)",
+            "decision": "the model's decisions (accepted / refused)",
+        }.__getitem__,
+        horizontal=True,
+        key="compare_by",
+    )
+    grouped = reference.assign(outcome=outcome_words(reference)) if "TARGET" in reference else reference
+    _one_feature_section(grouped, features, labels, values, by)
+    _two_features_section(grouped, features, labels, values, by)
+    _similar_clients_section(client, reference, ranked, labels, values)
 
-    st.subheader("One feature: this client among accepted and refused clients")
+
+def _one_feature_section(
+    reference: pd.DataFrame, features: list[str], labels: dict[str, str], values: dict, by: str
+) -> None:
+    """One feature's distribution in each group, with this client's value."""
+    good, bad = GROUP_WORDS[by]
+    st.subheader(f"One feature: this client among {good} and {bad}")
     feature = st.selectbox("Feature", options=features, format_func=labels.__getitem__, key="compare_feature")
     shown = charts.to_display(feature, pd.Series([values.get(feature)])).iloc[0]
     client_value = None if pd.isna(shown) else float(shown)
     st.plotly_chart(
-        charts.distribution_chart(reference, feature, labels[feature], client_value),
+        charts.distribution_chart(reference, feature, labels[feature], client_value, by=by),
         width="stretch",
         theme=None,
     )
     display = charts.to_display(feature, reference[feature])
+    levels = charts.GROUPINGS[by][1]
     st.caption(
         text.distribution_summary(
             labels[feature],
             text.feature_unit(feature),
             client_value,
-            list(display[reference["decision"] == "accepted"].dropna()),
-            list(display[reference["decision"] == "refused"].dropna()),
+            list(display[reference[by] == levels[0]].dropna()),
+            list(display[reference[by] == levels[1]].dropna()),
+            GROUP_WORDS[by],
         )
     )
 
+
+def _two_features_section(
+    reference: pd.DataFrame, features: list[str], labels: dict[str, str], values: dict, by: str
+) -> None:
+    """A two-feature scatter of the reference clients with this client as a star."""
     st.subheader("Two features at once")
     left, right = st.columns(2)
     x = left.selectbox("Horizontal axis", options=features, index=0, format_func=labels.__getitem__, key="x")
     y = right.selectbox(
         "Vertical axis",
         options=features,
-        index=min(1, len(features) - 1),
+        index=features.index(second_axis(reference, features)),
         format_func=labels.__getitem__,
         key="y",
     )
@@ -273,18 +348,25 @@ def _compare_view(client: api.ClientScore, champion: Champion | None) -> None:
         if values.get(x) is not None and values.get(y) is not None
         else None
     )
-    st.plotly_chart(charts.scatter_chart(reference, x, y, labels, point), width="stretch", theme=None)
-    counts = reference["decision"].value_counts()
+    st.plotly_chart(charts.scatter_chart(reference, x, y, labels, point, by=by), width="stretch", theme=None)
+    counts = reference[by].value_counts()
+    levels = charts.GROUPINGS[by][1]
     st.caption(
         text.scatter_summary(
             labels[x],
             labels[y],
-            int(counts.get("accepted", 0)),
-            int(counts.get("refused", 0)),
+            int(counts.get(levels[0], 0)),
+            int(counts.get(levels[1], 0)),
             point is not None,
+            GROUP_WORDS[by],
         )
     )
 
+
+def _similar_clients_section(
+    client: api.ClientScore, reference: pd.DataFrame, ranked: list[str], labels: dict[str, str], values: dict
+) -> None:
+    """The nearest reference clients on the most important features, with their real outcomes."""
     st.subheader("Similar clients")
     k = st.slider("How many similar clients", min_value=3, max_value=20, value=5, key="n_neighbours")
     on = ranked[:NEIGHBOUR_FEATURES]
@@ -328,6 +410,8 @@ def _what_if_view(client: api.ClientScore, champion: Champion | None, settings: 
     reference = None if champion is None else champion.reference
     columns_in = None if champion is None else champion.input_columns
     base_fields, typical = what_if_defaults(client, reference, columns_in)
+    with st.expander("The client's file (the form starts from these values)"):
+        _client_file(client, champion, title=False)
     st.write(
         "Change a few application fields and re-score them with the model. Both scores below come from the "
         "same kind of request (the client id plus the application fields known here), so the difference "
@@ -380,7 +464,9 @@ def _what_if_view(client: api.ClientScore, champion: Champion | None, settings: 
     )
     right.markdown(f"Decision: **{text.decision_label(new.decision)}**")
     st.plotly_chart(
-        charts.what_if_chart(old.probability, new.probability, new.threshold), width="stretch", theme=None
+        charts.what_if_chart(old.probability, new.probability, new.threshold, (old.decision, new.decision)),
+        width="stretch",
+        theme=None,
     )
     change = (
         "the decision stays the same"
@@ -388,16 +474,39 @@ def _what_if_view(client: api.ClientScore, champion: Champion | None, settings: 
         else f"the decision changes from {old.decision} to {new.decision}"
     )
     st.caption(
-        f"With your edits the estimated risk goes from {text.format_probability(old.probability)} to "
+        "Chart in words: with your edits the estimated risk goes from "
+        f"{text.format_probability(old.probability)} to "
         f"{text.format_probability(new.probability)} ({delta:+.1f} percentage points); {change}."
     )
 
 
+def _score_rows(settings: api.ApiSettings, rows: pd.DataFrame, first_line: int) -> list[api.ClientScore]:
+    """Score rows; when the API refuses the request, split it until the refused row stands alone.
+
+    One bad cell then costs that row only (its answer carries the error, naming the file line), and the
+    other rows are still scored: about 2 × log2(rows) extra requests per bad row.
+    """
+    try:
+        return _score_cached(
+            settings.url, settings.read_timeout_s, api.payload_key(api.build_request(rows, top_k=BATCH_TOP_K))
+        )
+    except ApiRequestError as exc:
+        if len(rows) == 1:
+            reason = text.officer_error(str(exc).split(": ", 1)[-1])
+            return [api.failed_row(int(rows[ID_COLUMN].iloc[0]), f"line {first_line}: {reason}")]
+    half = len(rows) // 2
+    return [
+        *_score_rows(settings, rows.iloc[:half], first_line),
+        *_score_rows(settings, rows.iloc[half:], first_line + half),
+    ]
+
+
 def _batch_view(settings: api.ApiSettings, champion: Champion | None) -> None:
-    """Journey 5: upload a CSV of applicants, score it through the API, download the answers."""
+    """Journey 5: upload a CSV of applicants, score it through the API row by row, download the answers."""
     st.write(
-        f"Upload a CSV with a `SK_ID_CURR` column (up to {BATCH_MAX_ROWS:,} rows). Rows with only the id are "
-        "looked up; rows with application fields are scored from those fields."
+        f"Upload a CSV file with one applicant per line and a `{ID_COLUMN}` column (the client number), "
+        f"up to {BATCH_MAX_ROWS:,} lines. A line with only the client number is looked up in the client "
+        "files; a line with application fields is scored from those fields."
     )
     uploaded = st.file_uploader("Applicants (CSV)", type=["csv"], key="batch_file")
     if uploaded is None:
@@ -417,12 +526,14 @@ def _batch_view(settings: api.ApiSettings, champion: Champion | None) -> None:
             icon=":material/info:",
         )
     answers: list[api.ClientScore] = []
-    for start in range(0, len(applicants), BATCH_CHUNK_ROWS):
-        chunk = applicants.iloc[start : start + BATCH_CHUNK_ROWS]
-        scored = _score(settings, api.build_request(chunk, top_k=BATCH_TOP_K))
-        if scored is None:
-            return
-        answers.extend(scored)
+    try:
+        for start in range(0, len(applicants), BATCH_CHUNK_ROWS):
+            chunk = applicants.iloc[start : start + BATCH_CHUNK_ROWS]
+            answers.extend(_score_rows(settings, chunk, first_line=start + 2))
+    except ApiUnavailableError as exc:
+        st.error(str(exc), icon=":material/cloud_off:")
+        st.button("Retry", icon=":material/refresh:", key="retry-batch", type="primary")
+        return
     results = api.answers_frame(answers)
     n_accepted = int((results["decision"] == "accepted").sum())
     n_refused = int((results["decision"] == "refused").sum())
@@ -431,10 +542,16 @@ def _batch_view(settings: api.ApiSettings, champion: Champion | None) -> None:
         f"Scored {len(results)} applicants: {n_accepted} ✔ accepted, {n_refused} ✖ refused, "
         f"{n_errors} could not be scored."
     )
-    shown = results.drop(columns=["explanation"]).assign(
-        decision=[text.decision_label(d) if d else "" for d in results["decision"]]
-    )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    table = batch_table(results)
+    failed = table[table[BATCH_HEADERS["error"]] != ""]
+    if not failed.empty:
+        lines = [
+            f"- client {row[BATCH_HEADERS['SK_ID_CURR']]}: {row[BATCH_HEADERS['error']]}"
+            for _, row in failed.head(10).iterrows()
+        ]
+        more = f"\n\n…and {len(failed) - 10} more (see the table)." if len(failed) > 10 else ""
+        st.warning("Not scored:\n" + "\n".join(lines) + more, icon=":material/warning:")
+    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 600))
     st.download_button(
         "Download the results (CSV)",
         icon=":material/download:",
@@ -453,6 +570,7 @@ def main() -> None:
     # MLflow retries a remote tracking server for minutes by default; a page must fail within seconds.
     for name, value in MLFLOW_HTTP_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    st.markdown(style.CSS, unsafe_allow_html=True)
     settings, tracking_uri, view = _sidebar()
     st.title("Credit scoring — client explorer")
     champion = _champion(tracking_uri)
@@ -473,14 +591,17 @@ def main() -> None:
         return
     client = answers[0]
     if client.error:
-        st.error(f"Client {client_id} could not be scored — {client.error}", icon=":material/person_off:")
+        st.error(
+            f"Client {client_id} could not be scored: {text.officer_error(client.error)}",
+            icon=":material/person_off:",
+        )
         return
     st.markdown(
         f"**Client {client.client_id}** — {text.decision_label(client.decision)} — estimated risk "
         f"{text.format_probability(client.probability)} (model version {client.model_version})"
     )
     if view == "decision":
-        _decision_view(client)
+        _decision_view(client, champion)
     elif view == "why":
         _why_view(client, champion)
     elif view == "compare":

@@ -8,20 +8,20 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from streamlit_client.api import Contribution
-from streamlit_client.text import feature_unit
+from streamlit_client.attribution import NO_RECORD, Reason
+from streamlit_client.style import ACCEPT_ZONE, BLACK, BLUE, GREY, REFUSE_ZONE, TEXT, VERMILLION
+from streamlit_client.text import feature_unit, signed_points
 
-# Okabe & Ito (2008) colours, distinguishable with the common colour-vision deficiencies.
-BLUE = "#0072B2"
-VERMILLION = "#D55E00"
-SKY_BLUE = "#56B4E9"
-GREY = "#595959"
-BLACK = "#000000"
-DECISION_COLOURS = {"accepted": BLUE, "refused": VERMILLION}
-DECISION_SYMBOLS = {"accepted": "circle", "refused": "x"}
-DECISION_PATTERNS = {"accepted": "", "refused": "/"}
-DECISION_ORDER = ["accepted", "refused"]
-FONT = {"size": 14, "color": "#1a1a1a", "family": "Source Sans Pro, DejaVu Sans, sans-serif"}
+# One meaning per colour: the good side (accepted, repaid) blue circles, the bad side vermillion crosses.
+DECISION_COLOURS = {"accepted": BLUE, "refused": VERMILLION, "repaid": BLUE, "had difficulties": VERMILLION}
+DECISION_SYMBOLS = {"accepted": "circle", "refused": "x", "repaid": "circle", "had difficulties": "x"}
+DECISION_PATTERNS = {"accepted": "", "refused": "/", "repaid": "", "had difficulties": "/"}
+#: How the reference clients can be split: column → (legend title, levels good side first).
+GROUPINGS = {
+    "outcome": ("Real outcome", ["repaid", "had difficulties"]),
+    "decision": ("Decision", ["accepted", "refused"]),
+}
+FONT = {"size": 14, "color": TEXT, "family": "Source Sans Pro, DejaVu Sans, sans-serif"}
 
 
 def _layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
@@ -49,91 +49,121 @@ def short_label(label: str, width: int = 38) -> str:
     return label if len(label) <= width else label[: width - 1].rstrip() + "…"
 
 
-def short_labels(labels: Sequence[str], width: int = 28) -> list[str]:
-    """Cut labels for an axis, keeping them distinct (plotly merges equal category names into one bar)."""
-    seen: dict[str, int] = {}
-    result = []
-    for label in labels:
-        short = short_label(label, width)
-        seen[short] = seen.get(short, 0) + 1
-        result.append(short if seen[short] == 1 else f"{short} ({seen[short]})")
-    return result
-
-
 def axis_title(label: str, feature: str) -> str:
     """Axis title with the unit."""
     return f"{label} ({feature_unit(feature)})"
 
 
+def gauge_upper(probability: float, threshold: float) -> float:
+    """Top of the gauge in %: 3 × the limit (decisions happen near it), higher for a risk above that."""
+    return min(100.0, max(3 * 100 * threshold, 1.15 * 100 * probability, 1.0))
+
+
 def gauge(probability: float, threshold: float) -> go.Figure:
-    """Probability of default as a gauge, with the acceptance limit drawn as a thick black line."""
+    """Risk on a gauge from 0 to 3 × the limit; the limit a thick black line; ticks at multiples of it."""
+    upper = gauge_upper(probability, threshold)
+    limit = 100 * threshold
+    ticks = sorted({0.0, limit, *(m * limit for m in (2, 3) if m * limit <= upper), upper})
     fig = go.Figure(
         go.Indicator(
             mode="gauge+number",
             value=100 * probability,
             number={"suffix": " %", "valueformat": ".1f"},
             gauge={
-                "axis": {"range": [0, 100], "ticksuffix": " %"},
+                "axis": {
+                    "range": [0, upper],
+                    "tickvals": ticks,
+                    "ticktext": [f"{t:.1f} %" for t in ticks],
+                    "tickfont": {"size": 13},
+                },
                 "bar": {"color": BLACK, "thickness": 0.3},
                 "steps": [
-                    {"range": [0, 100 * threshold], "color": "#cce3f2"},
-                    {"range": [100 * threshold, 100], "color": "#f7d9c4"},
+                    {"range": [0, limit], "color": ACCEPT_ZONE},
+                    {"range": [limit, upper], "color": REFUSE_ZONE},
                 ],
-                "threshold": {
-                    "line": {"color": BLACK, "width": 5},
-                    "thickness": 0.9,
-                    "value": 100 * threshold,
-                },
+                "threshold": {"line": {"color": BLACK, "width": 5}, "thickness": 0.9, "value": limit},
             },
         )
     )
-    return _layout(fig, title=f"Estimated risk (%), limit {100 * threshold:.1f} %", height=300)
+    fig = _layout(fig, title=f"Estimated risk (%), limit {limit:.1f} %", height=320)
+    fig.update_layout(margin={"l": 60, "r": 60, "t": 70, "b": 10})
+    return fig
 
 
-def contributions_chart(contributions: Sequence[Contribution], *, n: int = 10) -> go.Figure:
-    """Signed local contributions (log-odds), strongest first; ▲/▼ before each label repeat the colour."""
-    top = sorted(contributions, key=lambda c: abs(c.contribution), reverse=True)[:n][::-1]
+def wrap_label(label: str, width: int = 48) -> str:
+    """Break a long label over lines (plotly's <br>) instead of cutting it, so every word stays readable."""
+    lines, line = [], ""
+    for word in label.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def _factor_name(reason: Reason) -> str:
+    """A factor's name on a chart; a merged missing history says so ("Credit bureau: none on record")."""
+    return f"{reason.label}: {NO_RECORD}" if reason.value == NO_RECORD else reason.label
+
+
+def points_chart(reasons: Sequence[Reason]) -> go.Figure:
+    """Each factor's effect in percentage points (▲ vermillion raises the risk, ▼ blue lowers it)."""
+    top = sorted(reasons, key=lambda r: abs(r.points))
     fig = go.Figure(
         go.Bar(
-            x=[c.contribution for c in top],
-            y=[
-                f"{'▲' if c.contribution > 0 else '▼'} {short}"
-                for c, short in zip(top, short_labels([c.label for c in top]), strict=True)
-            ],
-            customdata=[c.label for c in top],
+            x=[r.points for r in top],
+            y=[wrap_label(f"{'▲' if r.points > 0 else '▼'} {_factor_name(r)}") for r in top],
             orientation="h",
-            marker={"color": [VERMILLION if c.contribution > 0 else BLUE for c in top]},
-            hovertemplate="%{customdata}: %{x:+.3f} log-odds<extra></extra>",
+            marker={"color": [VERMILLION if r.points > 0 else BLUE for r in top]},
+            text=[signed_points(r.points) for r in top],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:+.2f} percentage points<extra></extra>",
         )
     )
-    fig.update_xaxes(title="Contribution (log-odds)", zeroline=True, title_standoff=8)
+    low, high = min([0.0, *(r.points for r in top)]), max([0.0, *(r.points for r in top)])
+    pad = 0.25 * max(high - low, 1.0)  # room for the "+9.9 pts" labels outside the bars
+    fig.update_xaxes(
+        title="Effect on the risk (percentage points)",
+        zeroline=True,
+        title_standoff=8,
+        range=[low - (pad if low < 0 else 0), high + (pad if high > 0 else 0)],
+    )
     fig.update_yaxes(automargin=True)
-    return _layout(fig, title="This client's strongest factors", height=460)
+    return _layout(fig, title="This client's strongest factors", height=120 + 48 * max(len(top), 1))
 
 
 def importance_chart(importance: pd.DataFrame, *, n: int = 10) -> go.Figure:
-    """Global importance: mean absolute contribution over the training clients."""
-    top = importance.head(n).iloc[::-1]
+    """Global importance: each factor's share of the mean absolute contribution over the holdout clients."""
+    share = 100 * importance["mean_abs_contribution"] / importance["mean_abs_contribution"].sum()
+    top = importance.assign(share=share).head(n).iloc[::-1]
     fig = go.Figure(
         go.Bar(
-            x=top["mean_abs_contribution"],
-            y=short_labels(list(top["label"])),
-            customdata=top["label"],
+            x=top["share"],
+            y=[wrap_label(label) for label in top["label"]],
             orientation="h",
             marker={"color": GREY},
-            hovertemplate="%{customdata}: %{x:.3f} log-odds<extra></extra>",
+            text=[f"{v:.1f} %" for v in top["share"]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.1f} % of the model's total weight<extra></extra>",
         )
     )
-    fig.update_xaxes(title="Mean size (log-odds)", title_standoff=8)
+    fig.update_xaxes(
+        title="Share of the model's total weight (%)", title_standoff=8, range=[0, 1.25 * top["share"].max()]
+    )
     fig.update_yaxes(automargin=True)
-    return _layout(fig, title="What matters for all clients", height=460)
+    return _layout(fig, title="What matters for all clients", height=140 + 52 * len(top))
 
 
 def distribution_chart(
-    reference: pd.DataFrame, feature: str, label: str, client_value: float | None
+    reference: pd.DataFrame, feature: str, label: str, client_value: float | None, *, by: str = "decision"
 ) -> go.Figure:
-    """Histogram + box of one feature for accepted and refused clients, the client marked by a dashed line."""
-    data = pd.DataFrame({"value": to_display(feature, reference[feature]), "decision": reference["decision"]})
+    """Histogram + box of one feature per group (outcome or decision), the client marked by a dashed line."""
+    title, levels = GROUPINGS[by]
+    data = pd.DataFrame({"value": to_display(feature, reference[feature]), "decision": reference[by]})
     fig = px.histogram(
         data.dropna(),
         x="value",
@@ -144,8 +174,8 @@ def distribution_chart(
         opacity=0.65,
         color_discrete_map=DECISION_COLOURS,
         pattern_shape_map=DECISION_PATTERNS,
-        category_orders={"decision": DECISION_ORDER},
-        labels={"value": axis_title(short_label(label, 60), feature), "decision": "Decision"},
+        category_orders={"decision": levels},
+        labels={"value": axis_title(short_label(label, 60), feature), "decision": title},
     )
     fig.update_yaxes(title="Number of clients", row=1, col=1)
     if client_value is not None:
@@ -160,7 +190,7 @@ def distribution_chart(
             yanchor="bottom",
             bgcolor="white",
         )
-    return _layout(fig, title=f"{short_label(label, 60)}: accepted vs refused clients", height=500)
+    return _layout(fig, title=f"{short_label(label, 60)}: {levels[0]} vs {levels[1]}", height=500)
 
 
 def scatter_chart(
@@ -169,13 +199,16 @@ def scatter_chart(
     y: str,
     labels: dict[str, str],
     client_point: tuple[float, float] | None,
+    *,
+    by: str = "decision",
 ) -> go.Figure:
-    """Two features of the reference clients by decision (colour and symbol); the client is a black star."""
+    """Two features of the reference clients by group (colour and symbol); the client is a black star."""
+    title, levels = GROUPINGS[by]
     data = pd.DataFrame(
         {
             "x": to_display(x, reference[x]),
             "y": to_display(y, reference[y]),
-            "decision": reference["decision"],
+            "decision": reference[by],
         }
     ).dropna()
     fig = px.scatter(
@@ -186,12 +219,12 @@ def scatter_chart(
         symbol="decision",
         color_discrete_map=DECISION_COLOURS,
         symbol_map=DECISION_SYMBOLS,
-        category_orders={"decision": DECISION_ORDER},
+        category_orders={"decision": levels},
         opacity=0.7,
         labels={
             "x": axis_title(short_label(labels[x], 50), x),
             "y": axis_title(short_label(labels[y], 40), y),
-            "decision": "Decision",
+            "decision": title,
         },
     )
     if client_point is not None:
@@ -209,14 +242,23 @@ def scatter_chart(
     return _layout(fig, title=f"{short_label(labels[x])} and {short_label(labels[y])}", height=500)
 
 
-def what_if_chart(before: float, after: float, threshold: float) -> go.Figure:
-    """Probability before and after the edits, with the limit as a dashed line."""
+def what_if_chart(
+    before: float, after: float, threshold: float, decisions: tuple[str | None, str | None]
+) -> go.Figure:
+    """Probability before and after the edits, coloured by decision (the colours of the whole app)."""
+    words = {"accepted": "✔ accepted", "refused": "✖ refused"}
     fig = go.Figure(
         go.Bar(
             x=["Original values", "Your edits"],
             y=[100 * before, 100 * after],
-            marker={"color": [SKY_BLUE, GREY]},
-            text=[f"{100 * before:.1f} %", f"{100 * after:.1f} %"],
+            marker={
+                "color": [DECISION_COLOURS.get(d or "", GREY) for d in decisions],
+                "pattern": {"shape": [DECISION_PATTERNS.get(d or "", "") for d in decisions]},
+            },
+            text=[
+                f"{100 * p:.1f} % {words.get(d or '', '')}"
+                for p, d in zip((before, after), decisions, strict=True)
+            ],
             textposition="auto",
         )
     )
@@ -225,6 +267,6 @@ def what_if_chart(before: float, after: float, threshold: float) -> go.Figure:
         line={"color": BLACK, "dash": "dash", "width": 3},
         annotation_text=f"limit {100 * threshold:.1f} %",
     )
-    fig.update_yaxes(title="Estimated risk (%)", range=[0, 100])
+    fig.update_yaxes(title="Estimated risk (%)", range=[0, gauge_upper(max(before, after), threshold)])
     fig.update_xaxes(title="Scenario")
     return _layout(fig, title="What-if: risk before and after your edits", height=380)

@@ -18,16 +18,11 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.models import Model
 
+from custom_model.contract import IMPORTANCE_COLUMNS, REGISTERED_MODEL_NAME, Alias, Artifact
 from streamlit_client.errors import RegistryError
 
 logger = logging.getLogger(__name__)
 
-MODEL_NAME = "credit-scoring"
-CHAMPION_ALIAS = "champion"
-MODEL_CARD = "model_card.md"
-GLOBAL_IMPORTANCE = "global_importance.csv"
-REFERENCE_SAMPLE = "reference_sample.parquet"
-_IMPORTANCE_COLUMNS = ("feature", "label", "mean_abs_contribution")
 _SEARCH_DEPTH = 3
 
 
@@ -75,7 +70,7 @@ def _download(client: mlflow.MlflowClient, run_id: str, filename: str, tracking_
 def read_importance(path: Path) -> pd.DataFrame:
     """Read global_importance.csv and check its columns."""
     frame = pd.read_csv(path)
-    missing = [c for c in _IMPORTANCE_COLUMNS if c not in frame.columns]
+    missing = [c for c in IMPORTANCE_COLUMNS if c not in frame.columns]
     if missing:
         raise RegistryError(f"{path.name}: missing column(s) {missing}; got {list(frame.columns)}")
     frame["label"] = frame["label"].fillna(frame["feature"]).astype(str)
@@ -136,11 +131,12 @@ def read_input_columns(
 
 
 def load_champion(
-    tracking_uri: str, *, model_name: str = MODEL_NAME, alias: str = CHAMPION_ALIAS
+    tracking_uri: str, *, model_name: str = REGISTERED_MODEL_NAME, alias: str = Alias.CHAMPION
 ) -> Champion:
     """Resolve name@alias in the registry and read the artifacts of the run that produced it."""
-    client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     try:
+        # Inside the try: the client image's mlflow-skinny refuses a sqlite:// registry in the constructor.
+        client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
         version = client.get_model_version_by_alias(model_name, alias)
     except MlflowException as exc:
         first_line = str(exc).splitlines()[0][:200]
@@ -159,9 +155,9 @@ def load_champion(
         )
     problems: list[str] = []
     readers = {
-        MODEL_CARD: lambda path: path.read_text(encoding="utf-8"),
-        GLOBAL_IMPORTANCE: read_importance,
-        REFERENCE_SAMPLE: read_reference,
+        Artifact.MODEL_CARD: lambda path: path.read_text(encoding="utf-8"),
+        Artifact.GLOBAL_IMPORTANCE: read_importance,
+        Artifact.REFERENCE_SAMPLE: read_reference,
     }
     loaded: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="credit-scoring-artifacts-") as tmp:
@@ -182,9 +178,9 @@ def load_champion(
         alias=alias,
         version=str(version.version),
         run_id=run_id,
-        model_card=loaded[MODEL_CARD],
-        importance=loaded[GLOBAL_IMPORTANCE],
-        reference=loaded[REFERENCE_SAMPLE],
+        model_card=loaded[Artifact.MODEL_CARD],
+        importance=loaded[Artifact.GLOBAL_IMPORTANCE],
+        reference=loaded[Artifact.REFERENCE_SAMPLE],
         input_columns=input_columns,
         problems=tuple(problems),
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from streamlit_client.api import Contribution
+from streamlit_client.attribution import NO_RECORD, Attribution, Reason
 
 DECISION_WORDS = {"accepted": "Accepted", "refused": "Refused"}
 # Icons repeat the meaning carried by colour, so the decision never depends on colour alone; these two
@@ -28,14 +29,31 @@ def decision_label(decision: str | None) -> str:
     return f"{DECISION_ICONS[decision]} {DECISION_WORDS[decision]}"
 
 
-def threshold_sentence(probability: float, threshold: float) -> str:
-    """Say how far the estimated risk is from the acceptance limit, in percentage points."""
+_UNKNOWN_CLIENT = "unknown client id"
+_PREFIXES = ("invalid request: ",)
+
+
+def officer_error(message: str) -> str:
+    """The API's message about one row in the officer's words (the technical detail stays when useful)."""
+    if message.startswith(_UNKNOWN_CLIENT):
+        return (
+            "this client number is not in the client files the model knows. Check the number; a new "
+            "applicant is scored from the application fields (“Score a file of applicants”)."
+        )
+    for prefix in _PREFIXES:
+        message = message.removeprefix(prefix)
+    return re.sub(r" on row \d+$", "", message)
+
+
+def threshold_sentence(probability: float, threshold: float, decision: str) -> str:
+    """Say how far the estimated risk is from the acceptance limit, in percentage points, and the decision.
+
+    The decision is the API's (the refusal rule lives with the model, not in the client).
+    """
     gap = 100 * (probability - threshold)
     where = "above" if gap > 0 else "below" if gap < 0 else "exactly at"
     distance = "" if gap == 0 else f"{abs(gap):.1f} percentage points "
-    outcome = (
-        "so the application is refused" if probability >= threshold else "so the application is accepted"
-    )
+    outcome = f"so the application is {decision}"
     return (
         f"The estimated risk of repayment difficulties is {format_probability(probability)}, "
         f"{distance}{where} the limit of {format_probability(threshold)}, {outcome}."
@@ -72,98 +90,144 @@ def display_value(feature: str, value: Any) -> float | None:
     return number
 
 
-def format_value(feature: str, value: Any) -> str:
-    """Write a feature value in words a client understands (amounts with separators, days as years)."""
+def _is_flag(label: str, number: float) -> bool:
+    """Whether a value is a yes/no indicator of a category level (label "Gender: F", value 0 or 1)."""
+    return number in (0.0, 1.0) and ": " in label and "share" not in label.lower()
+
+
+def format_value(feature: str, value: Any, label: str = "") -> str:
+    """Write a feature value in the unit of its field (amounts with separators, days as years, 0–1 scores).
+
+    A missing value is worded as missing ("not provided"), never as a number.
+    """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "not known"
+        return "not provided"
     if isinstance(value, str):
         return value
     number = display_value(feature, value)
     if number is None:
         return str(value)
     unit = feature_unit(feature)
+    if _is_flag(label, number):
+        return "yes" if number == 1.0 else "no"
     if unit == "years":
         return f"{number:.1f} years"
     if unit == "currency units":
         return f"{number:,.0f}"
-    if unit == "days" and number < 0:
-        return f"{-number:,.0f} days before the application"
+    if unit == "score from 0 to 1":
+        return f"{number:.2f} (scale 0 to 1)"
+    if unit == "days":
+        size = f"{abs(number):,.0f}" if float(number).is_integer() else f"{abs(number):,.1f}"
+        return f"{size} days before the application" if number < 0 else f"{size} days"
+    if "share" in label.lower() and 0.0 <= number <= 1.0:
+        return f"{100 * number:.0f} %"
     if unit == "count" and float(number).is_integer():
         return f"{int(number)}"
     return f"{number:.3g}" if abs(number) < 1000 else f"{number:,.0f}"
 
 
-def reason_sentence(item: Contribution) -> str:
-    """One plain sentence for one contribution: what the value is and which way it pushes."""
-    direction = (
-        "▲ this raises the estimated risk" if item.contribution > 0 else "▼ this lowers the estimated risk"
-    )
-    return f"{item.label}: {format_value(item.feature, item.value)} — {direction}."
+def format_points(points: float) -> str:
+    """Size of a change of risk in percentage points, e.g. '3.4 percentage points' (never '0.0')."""
+    size = abs(points)
+    return "less than 0.1 percentage points" if size < 0.05 else f"{size:.1f} percentage points"
 
 
-def top_reasons(
-    contributions: Sequence[Contribution], *, n_against: int = 3, n_for: int = 2
-) -> tuple[list[Contribution], list[Contribution]]:
-    """Pick the strongest pushes towards refusal and towards acceptance."""
-    against = sorted((c for c in contributions if c.contribution > 0), key=lambda c: -c.contribution)
-    in_favour = sorted((c for c in contributions if c.contribution < 0), key=lambda c: c.contribution)
-    return against[:n_against], in_favour[:n_for]
+def signed_points(points: float) -> str:
+    """Signed short form for tables and bars: '+3.4 pts', '−1.2 pts'."""
+    sign = "+" if points > 0 else "−" if points < 0 else "±"
+    return f"{sign}{abs(points):.1f} pts"
 
 
-def contributions_summary(contributions: Sequence[Contribution]) -> str:
-    """Summary under the local contributions chart."""
-    against, in_favour = top_reasons(contributions, n_against=1, n_for=1)
-    parts = []
-    if against:
-        parts.append(
-            f"the strongest push towards refusal is {against[0].label} (+{against[0].contribution:.2f})"
-        )
-    if in_favour:
-        parts.append(
-            f"the strongest push towards acceptance is {in_favour[0].label} ({in_favour[0].contribution:.2f})"
-        )
-    if not parts:
-        return "The model gave no contributions for this client."
-    joined = "; ".join(parts)
+def reason_sentence(item: Reason) -> str:
+    """One plain sentence for one factor: the client's value and how many points it moves the risk."""
+    direction = "▲ raises the risk by" if item.points > 0 else "▼ lowers the risk by"
     return (
-        "Bars to the right (▲) raise the risk, bars to the left (▼) lower it; values are in log-odds. "
-        f"{joined[0].upper()}{joined[1:]}."
+        f"{item.label}: {format_value(item.feature, item.value, item.label)} — "
+        f"{direction} {format_points(item.points)}."
     )
 
 
-def importance_summary(labels: Sequence[str]) -> str:
-    """Summary under the global importance chart."""
+def base_sentence(attribution: Attribution) -> str:
+    """Where the points start from and where they end, so that the list of reasons adds up for the reader."""
+    base = format_probability(attribution.base_probability)
+    final = format_probability(attribution.probability)
+    return (
+        f"The model starts from {base} for a client it knows nothing about; this client's factors bring the "
+        f"risk to {final} "
+        f"({signed_points(attribution.total_points).replace(' pts', ' percentage points')}). "
+        f"All other factors together: {signed_points(attribution.other_points)}."
+    )
+
+
+def points_summary(reasons: Sequence[Reason], attribution: Attribution) -> str:
+    """Text alternative of the factors chart: every bar, its direction and its size, then where they lead."""
+    if not reasons:
+        return "The model gave no factors for this client."
+    bars = "; ".join(
+        f"{r.label}{': ' + NO_RECORD if r.value == NO_RECORD else ''} "
+        f"{'raises' if r.points > 0 else 'lowers'} the risk by {format_points(r.points)}"
+        for r in sorted(reasons, key=lambda r: -abs(r.points))
+    )
+    return f"Chart in words: {bars}. {base_sentence(attribution)}"
+
+
+def gauge_summary(probability: float, threshold: float, upper: float) -> str:
+    """Text alternative of the gauge."""
+    risk, limit = format_probability(probability), format_probability(threshold)
+    return (
+        f"Gauge in words: the scale runs from 0 % to {upper:.1f} %. This client's risk, {risk}, is the black "
+        f"bar; the limit, {limit}, is the thick black line: at or above it the application is refused."
+    )
+
+
+def importance_summary(labels: Sequence[str], shares: Sequence[float] = ()) -> str:
+    """Text alternative of the global importance chart."""
     if not labels:
         return "No global importance is available for this model."
-    top = ", ".join(labels[:3])
-    return f"Across all clients, the model relies most on {top}."
+    if shares:
+        pairs = zip(labels[:5], shares[:5], strict=False)
+        top = "; ".join(f"{label} {share:.1f} %" for label, share in pairs)
+        return f"Chart in words: across all clients, the model relies most on {top} of its total weight."
+    return f"Across all clients, the model relies most on {', '.join(labels[:3])}."
 
 
 def distribution_summary(
-    label: str, unit: str, client_value: float | None, accepted: Sequence[float], refused: Sequence[float]
+    label: str,
+    unit: str,
+    client_value: float | None,
+    accepted: Sequence[float],
+    refused: Sequence[float],
+    groups: tuple[str, str] = ("accepted clients", "refused clients"),
 ) -> str:
-    """Summary under the distribution chart: where the client sits among accepted and refused clients."""
+    """Summary under the distribution chart: where the client sits in each group (good side first)."""
     parts = []
-    for name, values in (("accepted", accepted), ("refused", refused)):
+    for name, values in ((groups[0], accepted), (groups[1], refused)):
         finite = sorted(v for v in values if v is not None and math.isfinite(v))
         if not finite:
-            parts.append(f"no {name} client has a known value")
+            parts.append(f"none of the {name} has a known value")
             continue
         median = statistics.median(finite)
         if client_value is None:
-            parts.append(f"{name} clients have a median of {median:,.3g} {unit}")
+            parts.append(f"{name} have a median of {median:,.3g} {unit}")
         else:
             share = 100 * sum(v <= client_value for v in finite) / len(finite)
-            parts.append(f"{share:.0f} % of {name} clients (median {median:,.3g}) are at or below it")
+            parts.append(f"{share:.0f} % of {name} (median {median:,.3g}) are at or below it")
     start = (
-        f"This client's {label} is not known"
+        f"Chart in words: this client's {label} is not known"
         if client_value is None
-        else f"This client's {label} is {client_value:,.3g} {unit}"
+        else f"Chart in words: this client's {label} is {client_value:,.3g} {unit}"
     )
     return start + "; " + "; ".join(parts) + "."
 
 
-def scatter_summary(x_label: str, y_label: str, n_accepted: int, n_refused: int, client_shown: bool) -> str:
+def scatter_summary(
+    x_label: str,
+    y_label: str,
+    n_accepted: int,
+    n_refused: int,
+    client_shown: bool,
+    groups: tuple[str, str] = ("accepted clients", "refused clients"),
+) -> str:
     """Summary under the two-feature scatter."""
     where = (
         "The client is the large black star."
@@ -171,7 +235,8 @@ def scatter_summary(x_label: str, y_label: str, n_accepted: int, n_refused: int,
         else "The client is not drawn: one of the two values is unknown."
     )
     return (
-        f"{n_accepted} accepted clients (blue circles) and {n_refused} refused clients (orange crosses) "
+        f"Chart in words: {n_accepted} {groups[0]} (blue circles) and {n_refused} {groups[1]} "
+        "(orange crosses) "
         f"by {x_label} and {y_label}. {where}"
     )
 

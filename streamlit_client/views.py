@@ -13,6 +13,7 @@ import pandas as pd
 
 from streamlit_client.api import ID_COLUMN, ClientScore
 from streamlit_client.errors import InputFileError
+from streamlit_client.text import officer_error
 
 BATCH_MAX_ROWS = 10_000
 _DAYS_PER_YEAR = 365.25
@@ -158,6 +159,24 @@ def what_if_defaults(
     return known, unknown
 
 
+def _numbers_where_possible(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells that read as numbers become numbers, even in a column with a bad cell.
+
+    pandas reads a column holding one 'abc' as text, which would make every row of it a text value that the
+    API refuses; converting the others keeps the refusal on the bad cell's row only.
+    """
+    result = frame.copy()
+    for column in result.columns:
+        if pd.api.types.is_numeric_dtype(result[column]):
+            continue
+        numbers = pd.to_numeric(result[column], errors="coerce")
+        readable = numbers.notna() | result[column].isna()
+        if readable.any() and not readable.all():
+            cells = zip(numbers, readable, result[column], strict=True)
+            result[column] = [n if ok else v for n, ok, v in cells]
+    return result
+
+
 def read_applicants(
     content: bytes, *, name: str, input_columns: Sequence[str] | None
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -186,6 +205,7 @@ def read_applicants(
             f"{name}: column {ID_COLUMN} must hold whole numbers; got {shown!r} on line {row + 2}"
         )
     frame[ID_COLUMN] = ids.astype("int64")
+    frame = _numbers_where_possible(frame)
     allowed = set(input_columns) if input_columns else None
     dropped = [
         str(c)
@@ -193,3 +213,55 @@ def read_applicants(
         if c != ID_COLUMN and (c in _NEVER_SENT or (allowed is not None and c not in allowed))
     ]
     return frame.drop(columns=dropped), dropped
+
+
+#: Plain headers of the batch results shown on screen (the CSV download keeps the API's own columns).
+BATCH_HEADERS = {
+    "SK_ID_CURR": "Client number",
+    "decision": "Decision",
+    "probability_default": "Estimated risk",
+    "threshold": "Limit",
+    "error": "Could not be scored because",
+}
+
+
+def _percent(value: Any) -> str:
+    """A probability as a percentage for a table cell (empty when there is none)."""
+    return "" if value is None or pd.isna(value) else f"{100 * float(value):.1f} %"
+
+
+def batch_table(results: pd.DataFrame) -> pd.DataFrame:
+    """The batch answers as an officer reads them: decision words, risks in %, plain headers, no 'None'."""
+    words = {"accepted": "✔ Accepted", "refused": "✖ Refused"}
+    return pd.DataFrame(
+        {
+            BATCH_HEADERS["SK_ID_CURR"]: results["SK_ID_CURR"].astype("int64"),
+            BATCH_HEADERS["decision"]: [words.get(d, "– No decision") for d in results["decision"]],
+            BATCH_HEADERS["probability_default"]: [_percent(p) for p in results["probability_default"]],
+            BATCH_HEADERS["threshold"]: [_percent(t) for t in results["threshold"]],
+            BATCH_HEADERS["error"]: [
+                "" if e is None or pd.isna(e) else officer_error(str(e)) for e in results["error"]
+            ],
+        }
+    )
+
+
+#: Above this absolute correlation two features are two views of one variable (EXT_SOURCE_3 and the lowest
+#: external score): a scatter of them shows a diagonal, not a comparison.
+SAME_VARIABLE_CORRELATION = 0.8
+
+
+def second_axis(reference: pd.DataFrame, features: Sequence[str]) -> str:
+    """Default vertical axis: the most important feature that is not a near-copy of the first one."""
+    first = features[0]
+    for candidate in features[1:]:
+        pair = reference[[first, candidate]].dropna()
+        correlation = pair[first].corr(pair[candidate]) if len(pair) > 2 else 0.0
+        if not pd.isna(correlation) and abs(correlation) < SAME_VARIABLE_CORRELATION:
+            return candidate
+    return features[min(1, len(features) - 1)]
+
+
+def outcome_words(reference: pd.DataFrame) -> pd.Series:
+    """What really happened to each reference client, in the words of the comparison charts."""
+    return reference["TARGET"].map({0: "repaid", 1: "had difficulties"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -28,6 +29,8 @@ def test_entry_points_and_parameter_names_are_the_documented_ones():
             "holdout",
             "seed",
             "families",
+            "max_minutes",
+            "final_learning_rate",
         },
         "drift": {"data_dir", "source", "top_n", "output_dir", "window_days"},
     }
@@ -54,3 +57,18 @@ def test_ci_runs_the_readme_test_command():
     ci = (PROJECT_DIR / ".ci" / "run").read_text()
     assert "make test" in readme
     assert ci.strip().splitlines()[-1] == "make test"
+
+
+def test_leftover_check_sees_new_untracked_and_ignored_files_but_not_caches(tmp_path: Path) -> None:
+    from tests.conftest import checkout_files
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("/mlruns/\n*.db\n")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "x.pyc").write_bytes(b"")
+    before = checkout_files(tmp_path)
+    (tmp_path / "mlruns" / "0").mkdir(parents=True)
+    (tmp_path / "mlruns" / "0" / "meta.yaml").write_text("x")
+    (tmp_path / "predictions.db").write_text("x")
+    after = checkout_files(tmp_path)
+    assert after - before == {"mlruns/0/meta.yaml", "predictions.db"}

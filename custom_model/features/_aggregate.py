@@ -141,6 +141,30 @@ def window_block(
     return block
 
 
+def group_slope(keys: np.ndarray, x: np.ndarray, y: np.ndarray, index: pd.Index, name: str) -> pd.DataFrame:
+    """Least-squares slope of ``y`` on ``x`` per key, for the keys of ``index`` (a trend over time).
+
+    Pairs with a missing x or y are left out; fewer than two points or no spread in x gives NaN.
+    """
+    keep = ~(np.isnan(x) | np.isnan(y))
+    frame = pd.DataFrame({"k": keys[keep], "x": x[keep], "y": y[keep]})
+    frame["xy"], frame["xx"] = frame["x"] * frame["y"], frame["x"] * frame["x"]
+    sums = frame.groupby("k", sort=True).agg(
+        n=("x", "size"), x=("x", "sum"), y=("y", "sum"), xy=("xy", "sum"), xx=("xx", "sum")
+    )
+    spread = sums["n"] * sums["xx"] - sums["x"] ** 2
+    slope = (sums["n"] * sums["xy"] - sums["x"] * sums["y"]) / spread.where(spread > 1e-9 * sums["n"] ** 2)
+    result = slope.where(sums["n"] >= 2).astype("float64").reindex(index).to_frame(name)
+    result.index.name = ID_CURR
+    return result
+
+
+def last_rows(frame: pd.DataFrame, by: str, order: str, n: int) -> pd.Series:
+    """Mask of each ``by`` group's ``n`` rows with the highest ``order`` (the most recent, for DAYS_*)."""
+    rank = frame.groupby(by, sort=False)[order].rank(method="first", ascending=False)
+    return rank <= n
+
+
 def join_blocks(blocks: Sequence[pd.DataFrame], index: pd.Index) -> pd.DataFrame:
     """Align per-client blocks on ``index`` and put them side by side."""
     aligned = [b if b.index.equals(index) else b.reindex(index) for b in blocks]

@@ -127,8 +127,11 @@ def _texts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """Divide element-wise; a zero or missing denominator gives NaN instead of ±inf."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    """Divide element-wise; a zero or missing denominator gives NaN instead of ±inf.
+
+    An overflow (two extreme but valid fields) gives ±inf, which the served model reports as a row error.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where(denominator == 0, np.nan, numerator / denominator)
 
 

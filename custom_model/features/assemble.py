@@ -22,6 +22,7 @@ from custom_model.errors import SchemaError
 from custom_model.features.application import RAW_COLUMNS, application_features
 from custom_model.features.bureau import bureau_features
 from custom_model.features.credit_card import credit_card_features
+from custom_model.features.cross import with_cross_features
 from custom_model.features.installments import installments_features
 from custom_model.features.pos_cash import pos_cash_features
 from custom_model.features.previous import previous_features
@@ -100,7 +101,8 @@ def history_features(tables: Tables, ids: pd.Index | None = None) -> pd.DataFram
 def build_features(tables: Tables) -> FeatureSet:
     """Return the training frame (application_train clients, TARGET apart) and the production frame.
 
-    Columns: application features (text categoricals still text, for `FeaturePreprocessor`) then history.
+    Columns: application features (text categoricals still text, for `FeaturePreprocessor`), history, then
+    the cross-table ratios (`custom_model.features.cross`).
     """
     train_app = _unique_clients(tables.application_train, schema.APPLICATION_TRAIN)
     test_app = _unique_clients(tables.application_test, schema.APPLICATION_TEST)
@@ -111,9 +113,9 @@ def build_features(tables: Tables) -> FeatureSet:
     history = history_features(tables, ids=train.index.append(production.index))
     target = pd.Series(train_app[schema.TARGET].to_numpy(), index=train.index, name=schema.TARGET)
     return FeatureSet(
-        train=pd.concat([train, history.reindex(train.index)], axis=1),
+        train=with_cross_features(pd.concat([train, history.reindex(train.index)], axis=1)),
         target=target.astype(np.int64),
-        production=pd.concat([production, history.reindex(production.index)], axis=1),
+        production=with_cross_features(pd.concat([production, history.reindex(production.index)], axis=1)),
     )
 
 
@@ -161,7 +163,7 @@ def snapshot_features(snapshot: pd.DataFrame, request: pd.DataFrame) -> pd.DataF
         raw = pd.DataFrame(values, index=index, columns=list(RAW_COLUMNS))
     features = application_features(raw)
     history = rows.drop(columns=list(RAW_COLUMNS))
-    return pd.concat([features, history], axis=1)
+    return with_cross_features(pd.concat([features, history], axis=1))
 
 
 def _unique_clients(app: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -7,6 +7,7 @@ active one has ACTIVE_COUNT = 0 and missing ACTIVE_ statistics.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from pandas.core.groupby import DataFrameGroupBy
 
@@ -51,6 +52,8 @@ BALANCE_SPEC: dict[str, tuple[str, ...]] = {
     "MONTHS_BALANCE_MIN": ("min",),
     "MONTHS_BALANCE_MAX": ("max",),
     "MONTHS_BALANCE_SIZE": ("mean", "sum"),
+    "MONTHS_SINCE_LATE": ("min",),
+    "STATUS_LATE_MEAN": ("min", "max"),
 }
 _STATUS_SHARES = (*(f"STATUS_{s}_MEAN" for s in (*STATUS_LEVELS, MISSING_LEVEL)), "STATUS_LATE_MEAN")
 
@@ -58,7 +61,8 @@ _STATUS_SHARES = (*(f"STATUS_{s}_MEAN" for s in (*STATUS_LEVELS, MISSING_LEVEL))
 def balance_per_credit(bureau_balance: pd.DataFrame) -> pd.DataFrame:
     """Summarise bureau_balance per SK_ID_BUREAU: first/last month, number of months, share of each STATUS.
 
-    STATUS_LATE_MEAN is the share of months with any days past due (status 1–5).
+    STATUS_LATE_MEAN is the share of months with any days past due (status 1–5); MONTHS_SINCE_LATE the
+    months between the application and the credit's last month with days past due (missing: never late).
     """
     require_columns(bureau_balance, (ID_BUREAU, "MONTHS_BALANCE", "STATUS"), _BALANCE_FILE)
     months = numeric(bureau_balance, "MONTHS_BALANCE", _BALANCE_FILE)
@@ -76,6 +80,8 @@ def balance_per_credit(bureau_balance: pd.DataFrame) -> pd.DataFrame:
         summary[name] = shares[:, position]
     late = [STATUS_LEVELS.index(s) for s in _LATE_STATUSES]
     summary["STATUS_LATE_MEAN"] = shares[:, late].sum(axis=1)
+    late_months = months.where(np.isin(codes, late))
+    summary["MONTHS_SINCE_LATE"] = -late_months.groupby(bureau_balance[ID_BUREAU].to_numpy(), sort=True).max()
     summary.index.name = ID_BUREAU
     return summary
 

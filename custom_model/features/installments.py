@@ -15,8 +15,10 @@ import pandas as pd
 from custom_model import schema
 from custom_model.features._aggregate import (
     counts,
+    group_slope,
     group_stats,
     join_blocks,
+    last_rows,
     numeric,
     require_columns,
     safe_divide,
@@ -37,8 +39,22 @@ NUMERIC_SPEC: dict[str, tuple[str, ...]] = {
     "AMT_PAYMENT": ("min", "max", "mean", "sum"),
     "DAYS_ENTRY_PAYMENT": ("max", "mean", "sum"),
     "LATE": ("mean",),
+    "LATE_5": ("mean",),
+    "LATE_30": ("mean",),
+    "UNDERPAID": ("mean",),
     "UNPAID": ("sum",),
     "PAYMENT_EVENTS": ("sum",),
+}
+#: "Paid late" thresholds in days: small delays are common, a month late is a different behaviour.
+LATE_THRESHOLDS: tuple[int, ...] = (5, 30)
+#: An instalment is underpaid when less than this share of the amount due was paid.
+UNDERPAID_SHARE = 0.95
+LAST_N = 10
+LAST_N_SPEC: dict[str, tuple[str, ...]] = {
+    "DPD": ("max", "mean"),
+    "LATE": ("mean",),
+    "UNDERPAID": ("mean",),
+    "PAYMENT_PERC": ("mean",),
 }
 WINDOW_DAYS = 365
 WINDOW_SPEC: dict[str, tuple[str, ...]] = {
@@ -57,7 +73,8 @@ def instalment_rows(inst: pd.DataFrame) -> pd.DataFrame:
     AMT_PAYMENT = sum of the payments (0 if none), DAYS_ENTRY_PAYMENT = last payment date (missing if none).
     Paid: DPD = max(last payment − due day, 0), DBD = max(due day − last payment, 0). Unpaid: DPD =
     max(0 − due day, 0) (overdue up to the application date), DBD = 0. PAYMENT_PERC = paid / due (missing
-    when due is 0), PAYMENT_DIFF = due − paid, LATE = 1 when DPD > 0.
+    when due is 0), PAYMENT_DIFF = due − paid, LATE = 1 when DPD > 0, LATE_5 / LATE_30 when DPD > 5 / 30,
+    UNDERPAID = 1 when less than 95 % of the amount due was paid (missing when due is 0).
     """
     require_columns(inst, (*_KEYS, *_NUMERIC_INPUTS), _FILE)
     frame = pd.DataFrame({key: inst[key].to_numpy() for key in _KEYS})
@@ -80,7 +97,12 @@ def instalment_rows(inst: pd.DataFrame) -> pd.DataFrame:
     rows["DBD"] = np.where(unpaid, 0.0, np.maximum(due - paid_on, 0.0))
     rows["PAYMENT_PERC"] = safe_divide(rows["AMT_PAYMENT"], rows["AMT_INSTALMENT"])
     rows["PAYMENT_DIFF"] = rows["AMT_INSTALMENT"] - rows["AMT_PAYMENT"]
-    rows["LATE"] = np.where(np.isnan(rows["DPD"].to_numpy()), np.nan, (rows["DPD"] > 0).astype(np.float64))
+    dpd = rows["DPD"].to_numpy()
+    rows["LATE"] = np.where(np.isnan(dpd), np.nan, (dpd > 0).astype(np.float64))
+    for days in LATE_THRESHOLDS:
+        rows[f"LATE_{days}"] = np.where(np.isnan(dpd), np.nan, (dpd > days).astype(np.float64))
+    perc = rows["PAYMENT_PERC"].to_numpy()
+    rows["UNDERPAID"] = np.where(np.isnan(perc), np.nan, (perc < UNDERPAID_SHARE).astype(np.float64))
     return rows
 
 
@@ -90,7 +112,9 @@ def installments_features(inst: pd.DataFrame) -> pd.DataFrame:
     INSTAL_COUNT = instalments (after combining split payments), INSTAL_PAYMENT_EVENTS_SUM = payment rows,
     INSTAL_UNPAID_SUM = instalments without any payment (0 is the truth for a client with history),
     INSTAL_LATE_MEAN = share of instalments paid late or unpaid and overdue. INSTAL_LAST365D_* covers
-    instalments due in the 365 days before the application (COUNT = 0 when none).
+    instalments due in the 365 days before the application (COUNT = 0 when none), INSTAL_LAST10_* the
+    client's 10 most recent instalments; INSTAL_DPD_TREND / INSTAL_PAYMENT_PERC_TREND are the least-squares
+    slopes of days late and of the share paid per year of due dates (> 0: paying later / more lately).
     """
     rows = instalment_rows(inst)
     grouped = rows.groupby(ID_CURR, sort=True)
@@ -105,4 +129,16 @@ def installments_features(inst: pd.DataFrame) -> pd.DataFrame:
     clients = blocks[0].index
     recent = rows["DAYS_INSTALMENT"] >= -WINDOW_DAYS
     blocks.append(window_block(rows, recent, WINDOW_SPEC, f"INSTAL_LAST{WINDOW_DAYS}D", clients))
+    last = last_rows(rows, ID_CURR, "DAYS_INSTALMENT", LAST_N)
+    blocks.append(window_block(rows, last, LAST_N_SPEC, f"INSTAL_LAST{LAST_N}", clients))
+    blocks += _trends(rows, clients)
     return join_blocks(blocks, clients)
+
+
+def _trends(rows: pd.DataFrame, clients: pd.Index) -> list[pd.DataFrame]:
+    """Per-client slopes over time (per year, x = due day): is the client paying later, or less, lately?"""
+    keys, years = rows[ID_CURR].to_numpy(), rows["DAYS_INSTALMENT"].to_numpy() / 365.0
+    return [
+        group_slope(keys, years, rows[column].to_numpy(dtype=np.float64), clients, f"INSTAL_{column}_TREND")
+        for column in ("DPD", "PAYMENT_PERC")
+    ]

@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 
 from custom_model import schema
+from custom_model.contract import ORACLE_FILE, ORACLE_PROBABILITY
+from custom_model.errors import FeatureLeakError
 from custom_model.features.assemble import FeatureSet, build_features
 from custom_model.io import Tables, load_tables
+from entry_points.synthetic.mechanisms import DEFAULT_MECHANISM
 
 logger = logging.getLogger(__name__)
 
-ORACLE_FILENAME = "oracle.csv"
 #: Columns that must never reach a model.
 FORBIDDEN_FEATURES = (schema.TARGET, *schema.ID_COLUMNS)
 
@@ -31,32 +33,35 @@ class TrainingData:
     oracle: pd.Series | None
 
 
-def demo_dir(project_dir: Path, *, scale: float, seed: int) -> Path:
-    """Folder of the demo data generated for (scale, seed)."""
-    return project_dir / "data" / f"demo-{scale:g}-{seed}"
+def demo_dir(project_dir: Path, *, scale: float, seed: int, mechanism: str = DEFAULT_MECHANISM) -> Path:
+    """Folder of the demo data generated for (scale, seed, mechanism); the default mechanism is not named."""
+    suffix = "" if mechanism == DEFAULT_MECHANISM else f"-{mechanism}"
+    return project_dir / "data" / f"demo-{scale:g}-{seed}{suffix}"
 
 
-def generate_demo(project_dir: Path, *, scale: float, seed: int) -> Path:
-    """Generate demo tables (planted signal + oracle) once per (scale, seed) and return their folder."""
+def generate_demo(project_dir: Path, *, scale: float, seed: int, mechanism: str = DEFAULT_MECHANISM) -> Path:
+    """Generate demo tables (planted signal + oracle) once per (scale, seed, mechanism); return the folder."""
     from entry_points.synthetic import generate_tables, write_tables
 
-    folder = demo_dir(project_dir, scale=scale, seed=seed)
-    if (folder / ORACLE_FILENAME).is_file():
+    folder = demo_dir(project_dir, scale=scale, seed=seed, mechanism=mechanism)
+    if (folder / ORACLE_FILE).is_file():
         logger.info("re-using demo data generated earlier in %s", folder)
         return folder
-    logger.info("generating demo data at scale %g (seed %d) into %s", scale, seed, folder)
-    write_tables(generate_tables(scale, seed), folder)
+    logger.info(
+        "generating demo data at scale %g (seed %d, %s mechanism) into %s", scale, seed, mechanism, folder
+    )
+    write_tables(generate_tables(scale, seed, mechanism=mechanism), folder)
     return folder
 
 
 def read_oracle(data_dir: Path) -> pd.Series | None:
     """True default probability per SK_ID_CURR when the folder was written by the generator."""
-    path = data_dir / ORACLE_FILENAME
+    path = data_dir / ORACLE_FILE
     if not path.is_file():
         return None
     oracle = pd.read_csv(path)
     return pd.Series(
-        oracle["PROBABILITY_DEFAULT"].to_numpy(dtype=float),
+        oracle[ORACLE_PROBABILITY].to_numpy(dtype=float),
         index=pd.Index(oracle[schema.ID_CURR].to_numpy(dtype=np.int64), name=schema.ID_CURR),
         name="oracle_probability",
     )
@@ -79,4 +84,5 @@ def load_training_data(data_dir: Path) -> TrainingData:
 def check_no_forbidden_features(columns: pd.Index | list[str]) -> None:
     """TARGET and identifiers are never features: a leak here would make every figure meaningless."""
     leaked = [c for c in columns if c in FORBIDDEN_FEATURES or str(c).startswith("SK_ID_")]
-    assert not leaked, f"TARGET/identifier column(s) {leaked} found among the features"
+    if leaked:
+        raise FeatureLeakError(f"TARGET/identifier column(s) {leaked} found among the features")

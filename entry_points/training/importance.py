@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from custom_model import schema
-from entry_points.training.search import numeric_matrix
+from custom_model.cost import decisions
+from custom_model.families import ModelFamily
 
 #: Raw application fields kept in reference_sample.parquet (what a loan officer and the drift job look at).
 KEY_RAW_FIELDS = (
@@ -27,26 +26,28 @@ KEY_RAW_FIELDS = (
     "EXT_SOURCE_1",
     "EXT_SOURCE_2",
     "EXT_SOURCE_3",
+    "NAME_FAMILY_STATUS",
+    "CNT_FAM_MEMBERS",
+    "CNT_CHILDREN",
+)
+#: History summaries of the loan officer's "client's file" (model features, kept whatever their importance).
+HISTORY_SUMMARIES = (
+    "PREV_COUNT",
+    "REFUSED_COUNT",
+    "BURO_COUNT",
+    "ACTIVE_COUNT",
+    "INSTAL_COUNT",
+    "INSTAL_LATE_MEAN",
 )
 
 
-def contributions(estimator: object, X: pd.DataFrame) -> np.ndarray:
-    """Per-row contributions in log-odds, (rows, features): TreeSHAP, or coefficient × scaled value."""
-    if isinstance(estimator, lgb.Booster):
-        return np.asarray(estimator.predict(X, pred_contrib=True))[:, :-1]
-    if isinstance(estimator, Pipeline):
-        transformed = np.asarray(estimator[:-1].transform(numeric_matrix(X)), dtype=float)
-        return transformed * estimator[-1].coef_[0]
-    return np.zeros(X.shape)
-
-
-def global_importance(estimator: object, X: pd.DataFrame, *, label: Callable[[str], str]) -> pd.DataFrame:
-    """Table feature, label, mean_abs_contribution sorted by decreasing importance (ties by name)."""
-    mean_abs = np.abs(contributions(estimator, X)).mean(axis=0)
+def global_importance(model: ModelFamily, X: pd.DataFrame, *, labels: Sequence[str]) -> pd.DataFrame:
+    """Table feature, label, mean_abs_contribution (log-odds) by decreasing importance (ties by name)."""
+    mean_abs = np.abs(model.contributions(X)[:, :-1]).mean(axis=0)
     table = pd.DataFrame(
         {
             "feature": list(X.columns),
-            "label": [label(c) for c in X.columns],
+            "label": list(labels),
             "mean_abs_contribution": mean_abs,
         }
     )
@@ -64,18 +65,19 @@ def reference_sample(
     size: int,
     seed: int,
 ) -> pd.DataFrame:
-    """Seeded sample of holdout clients: key raw fields, top features, probability_default, decision, TARGET.
+    """Seeded sample of holdout clients: raw fields, top features, history summaries, score, decision.
 
     Holdout clients are used because their scores come from the final model without having been fitted on.
     """
     rows = np.sort(np.random.default_rng(seed).permutation(len(X))[: min(size, len(X))])
     keys = [c for c in KEY_RAW_FIELDS if c in raw.columns]
-    extra = [f for f in top_features if f not in keys]
+    wanted = [*top_features, *(f for f in HISTORY_SUMMARIES if f in X.columns and f not in top_features)]
+    extra = [f for f in wanted if f not in keys]
     sample = pd.concat(
         [raw.iloc[rows][keys].reset_index(drop=True), X.iloc[rows][extra].reset_index(drop=True)], axis=1
     )
     sample.insert(0, schema.ID_CURR, X.index[rows].to_numpy(dtype=np.int64))
     sample["probability_default"] = proba[rows]
-    sample["decision"] = np.where(proba[rows] >= threshold, "refused", "accepted")
+    sample["decision"] = decisions(proba[rows], threshold)
     sample[schema.TARGET] = y.iloc[rows].to_numpy(dtype=np.int64)
     return sample

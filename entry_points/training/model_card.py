@@ -9,6 +9,12 @@ from typing import Any
 
 import pandas as pd
 
+from custom_model.contract import Artifact
+from custom_model.cost import bayes_threshold
+
+#: Out-of-fold AUC above which real-data results are suspicious (best Kaggle solutions ≈ 0.80).
+REAL_DATA_AUC_ALARM = 0.82
+
 
 @dataclass(frozen=True)
 class CardFacts:
@@ -57,63 +63,75 @@ def _metric(values: Mapping[str, float], key: str) -> str:
     return "–" if value is None or math.isnan(value) else f"{value:.4f}"
 
 
-def render_model_card(facts: CardFacts) -> str:
-    """Return the markdown text of the model card."""
-    params = "\n".join(
-        f"- `{k}`: {v:.4g}" if isinstance(v, float) else f"- `{k}`: {v}" for k, v in facts.params.items()
+def _oracle_text(facts: CardFacts) -> str:
+    """The oracle's figures, on generated data only."""
+    if not facts.oracle:
+        return ""
+    return (
+        "\n**Oracle** (the generator's true probabilities, the best achievable ranking): AUC "
+        f"{_metric(facts.oracle_selection, 'auc')} on the selection rows and "
+        f"{_metric(facts.oracle, 'auc')} "
+        f"on the holdout; cost {_metric(facts.oracle, 'cost')} per client on the holdout at the Bayes "
+        "threshold.\n"
     )
-    oracle = ""
-    if facts.oracle:
-        oracle = (
-            "\n**Oracle** (the generator's true probabilities, the best achievable ranking): AUC "
-            f"{_metric(facts.oracle_selection, 'auc')} on the selection rows and "
-            f"{_metric(facts.oracle, 'auc')} "
-            f"on the holdout; cost {_metric(facts.oracle, 'cost')} per client on the holdout at the Bayes "
-            "threshold.\n"
-        )
-    warning = ""
-    if not facts.synthetic and facts.oof.get("auc", 0.0) > 0.82:
-        warning = (
-            "\n> **Warning:** out-of-fold AUC above 0.82 on real data is more than the best Kaggle solutions "
-            "reached (≈ 0.80): suspect a leak (a feature computed from TARGET or from the future).\n"
-        )
-    rows = [
-        ("cost per client at the tuned threshold", "cost"),
-        ("cost at threshold 0.5", "cost_at_0_5"),
-        ("cost accepting everyone", "cost_accept_all"),
-        ("cost refusing everyone", "cost_refuse_all"),
-        ("AUC", "auc"),
-        ("accuracy", "accuracy"),
-        ("recall (defaults refused)", "recall"),
-        ("precision (refused who default)", "precision"),
-        ("refusal rate", "refusal_rate"),
-        ("Brier score", "brier"),
-    ]
-    metrics = "\n".join(
-        f"| {label} | {_metric(facts.oof, k)} | {_metric(facts.holdout, k)} |" for label, k in rows
-    )
-    synthetic_limit = (
-        "- Synthetic demo data only shows that the pipeline works; "
-        "its figures say nothing about real clients.\n"
-        if facts.synthetic
-        else ""
-    )
-    top = ", ".join(f"`{f}`" for f in facts.top_features) or "–"
-    return f"""# Model card: credit-scoring
 
-## Data
-- Source: `{facts.data_source}` ({"synthetic, planted signal" if facts.synthetic else "real data"})
+
+def _leak_warning(facts: CardFacts) -> str:
+    """The leak alarm of real data (empty otherwise)."""
+    if facts.synthetic or facts.oof.get("auc", 0.0) <= REAL_DATA_AUC_ALARM:
+        return ""
+    return (
+        f"\n> **Warning:** out-of-fold AUC above {REAL_DATA_AUC_ALARM} on real data is more than the best "
+        "Kaggle solutions reached (≈ 0.80): suspect a leak (a feature computed from TARGET or from the "
+        "future).\n"
+    )
+
+
+_METRIC_ROWS = (
+    ("cost per client at the tuned threshold", "cost"),
+    ("cost at threshold 0.5", "cost_at_0_5"),
+    ("cost accepting everyone", "cost_accept_all"),
+    ("cost refusing everyone", "cost_refuse_all"),
+    ("AUC", "auc"),
+    ("accuracy", "accuracy"),
+    ("recall (defaults refused)", "recall"),
+    ("precision (refused who default)", "precision"),
+    ("refusal rate", "refusal_rate"),
+    ("Brier score", "brier"),
+)
+
+
+def _performance_rows(facts: CardFacts) -> str:
+    """Rows of the out-of-fold vs holdout table."""
+    return "\n".join(
+        f"| {label} | {_metric(facts.oof, k)} | {_metric(facts.holdout, k)} |" for label, k in _METRIC_ROWS
+    )
+
+
+def _data_section(facts: CardFacts) -> str:
+    """Where the data comes from and how it was split."""
+    kind = "synthetic, planted signal" if facts.synthetic else "real data"
+    return f"""## Data
+- Source: `{facts.data_source}` ({kind})
 - Tables used: {", ".join(facts.tables)}
 - Training clients: {facts.n_train} for selection (stratified {facts.n_folds}-fold CV) + {facts.n_holdout}
   in a stratified holdout kept aside and used once, for the final evaluation;
   default rate {facts.default_rate:.2%}.
-{warning}
+{_leak_warning(facts)}
 ## Features
 - {facts.n_features} model features: application fields and ratios, and aggregates of the credit bureau,
   previous applications, POS/cash, instalments and credit-card histories (one row per client).
-- `TARGET` and identifiers are never features. Top features by mean |SHAP| on the holdout: {top}.
+- `TARGET` and identifiers are never features. Top features by mean |SHAP| on the holdout: \
+{", ".join(f"`{f}`" for f in facts.top_features) or "–"}.
+"""
 
-## Families compared (hyperopt TPE, {facts.max_evals} trials per family, seed {facts.seed})
+
+def _model_section(facts: CardFacts) -> str:
+    """The families compared, the chosen model, its threshold and its figures."""
+    params = "\n".join(
+        f"- `{k}`: {v:.4g}" if isinstance(v, float) else f"- `{k}`: {v}" for k, v in facts.params.items()
+    )
+    return f"""## Families compared (hyperopt TPE, {facts.max_evals} trials per family, seed {facts.seed})
 Loss = out-of-fold business cost per client at each candidate's own tuned threshold,
 cost = ({facts.cost_fn:g}·FN + {facts.cost_fp:g}·FP) / n.
 
@@ -124,18 +142,28 @@ cost = ({facts.cost_fn:g}·FN + {facts.cost_fp:g}·FP) / n.
 
 Decision threshold: **{facts.threshold:.3f}** (refuse when probability_default ≥ threshold), tuned on the
 out-of-fold probabilities; the Bayes threshold for calibrated probabilities would be
-{facts.cost_fp / (facts.cost_fp + facts.cost_fn):.3f}.
+{bayes_threshold(facts.cost_fn, facts.cost_fp):.3f}.
 
 ## Performance
 | metric | out-of-fold (selection rows) | holdout (used once) |
 |---|---|---|
-{metrics}
-{oracle}
-## Calibration
+{_performance_rows(facts)}
+{_oracle_text(facts)}"""
+
+
+def _limits_section(facts: CardFacts) -> str:
+    """Calibration and the limits of the model."""
+    synthetic_limit = (
+        "- Synthetic demo data only shows that the pipeline works; "
+        "its figures say nothing about real clients.\n"
+        if facts.synthetic
+        else ""
+    )
+    return f"""## Calibration
 Brier score on the holdout {_metric(facts.holdout, "brier")}; mean predicted probability
 {_metric(facts.holdout, "mean_proba")} vs observed default rate {_metric(facts.holdout, "default_rate")}.
 Class weights and undersampling inflate probabilities: read `probability_default` as a score ranked against
-the threshold, not as a default frequency, unless the calibration curve (`calibration_curve.png`)
+the threshold, not as a default frequency, unless the calibration curve (`{Artifact.CALIBRATION_CURVE}`)
 says otherwise.
 
 ## Limits
@@ -146,3 +174,15 @@ says otherwise.
 - Explanations (SHAP, `pred_contrib`) are in log-odds and describe the model, not causes.
 - Trained on historical applications: population drift (see the drift job) degrades it silently.
 {synthetic_limit}"""
+
+
+def render_model_card(facts: CardFacts) -> str:
+    """Return the markdown text of the model card."""
+    return "\n".join(
+        [
+            "# Model card: credit-scoring\n",
+            _data_section(facts),
+            _model_section(facts),
+            _limits_section(facts),
+        ]
+    )

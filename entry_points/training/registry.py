@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import mlflow
@@ -14,8 +11,9 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from custom_model import CHALLENGER_ALIAS, CHAMPION_ALIAS
-from custom_model.prediction_log import DISABLED, SINK_ENV
+from custom_model.contract import PARAM_EXPLAIN, Alias, Decision, model_uri
+from custom_model.cost import decisions_cost
+from custom_model.prediction_log import prediction_log_disabled
 
 logger = logging.getLogger(__name__)
 
@@ -32,56 +30,32 @@ class AliasDecision:
     reason: str
 
 
-def decisions_cost(y: np.ndarray, refused: np.ndarray, *, cost_fn: float, cost_fp: float) -> float:
-    """Cost per client of given accept/refuse decisions (a model scored through its own threshold)."""
-    y = np.asarray(y).astype(int)
-    refused = np.asarray(refused).astype(bool)
-    fn = int(np.sum(~refused & (y == 1)))
-    fp = int(np.sum(refused & (y == 0)))
-    return (cost_fn * fn + cost_fp * fp) / y.size
-
-
-@contextlib.contextmanager
-def prediction_log_disabled() -> Iterator[None]:
-    """Keep training-time evaluation out of the production prediction log (the drift job reads it)."""
-    previous = os.environ.get(SINK_ENV)
-    os.environ[SINK_ENV] = DISABLED
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(SINK_ENV, None)
-        else:
-            os.environ[SINK_ENV] = previous
-
-
 def champion_version(client: MlflowClient, name: str) -> str | None:
     """Version currently holding the champion alias, or None (no model, or no champion yet)."""
     try:
-        return str(client.get_model_version_by_alias(name, CHAMPION_ALIAS).version)
+        return str(client.get_model_version_by_alias(name, Alias.CHAMPION).version)
     except MlflowException:
         return None
 
 
-def served_cost(
-    model_uri: str, raw_rows: pd.DataFrame, y: np.ndarray, *, cost_fn: float, cost_fp: float
-) -> float:
+def served_cost(uri: str, raw_rows: pd.DataFrame, y: np.ndarray, *, cost_fn: float, cost_fp: float) -> float:
     """Score raw application rows through a registered pyfunc and cost its own accept/refuse decisions."""
     with prediction_log_disabled():
-        model = mlflow.pyfunc.load_model(model_uri)
-        answer = model.predict(raw_rows, params={"explain": False})
+        model = mlflow.pyfunc.load_model(uri)
+        answer = model.predict(raw_rows, params={PARAM_EXPLAIN: False})
     errors = answer["error"].notna()
     if errors.any():
         first = answer.loc[errors, ["SK_ID_CURR", "error"]].iloc[0].tolist()
-        raise ValueError(f"{model_uri} could not score {int(errors.sum())} holdout rows; first: {first}")
-    return decisions_cost(y, answer["decision"].eq("refused").to_numpy(), cost_fn=cost_fn, cost_fp=cost_fp)
+        raise ValueError(f"{uri} could not score {int(errors.sum())} holdout rows; first: {first}")
+    refused = answer["decision"].eq(Decision.REFUSED).to_numpy()
+    return decisions_cost(y, refused, cost_fn=cost_fn, cost_fp=cost_fp)
 
 
 def decide_alias(new_cost: float, champion_cost: float | None) -> str:
     """Champion only when there is no comparable champion or the new cost is strictly lower."""
     if champion_cost is None or new_cost < champion_cost:
-        return CHAMPION_ALIAS
-    return CHALLENGER_ALIAS
+        return Alias.CHAMPION
+    return Alias.CHALLENGER
 
 
 def assign_alias(
@@ -105,7 +79,7 @@ def assign_alias(
     else:
         try:
             champion_cost = served_cost(
-                f"models:/{name}@{CHAMPION_ALIAS}", raw_rows, y, cost_fn=cost_fn, cost_fp=cost_fp
+                model_uri(Alias.CHAMPION, name), raw_rows, y, cost_fn=cost_fn, cost_fp=cost_fp
             )
         except Exception as exc:  # any failure of the old model to score must keep it, not crash training
             logger.warning(
@@ -114,11 +88,11 @@ def assign_alias(
                 current,
                 type(exc).__name__,
                 exc,
-                CHALLENGER_ALIAS,
+                Alias.CHALLENGER,
             )
-            client.set_registered_model_alias(name, CHALLENGER_ALIAS, version)
+            client.set_registered_model_alias(name, Alias.CHALLENGER, version)
             return AliasDecision(
-                CHALLENGER_ALIAS,
+                Alias.CHALLENGER,
                 version,
                 new_cost,
                 current,

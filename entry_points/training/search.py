@@ -7,46 +7,59 @@ is preferred for what its decisions cost the company, not for its accuracy.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from hyperopt import STATUS_OK, fmin, hp, tpe
-from sklearn.dummy import DummyClassifier
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
+from hyperopt import STATUS_OK, fmin, tpe
 from sklearn.metrics import accuracy_score, brier_score_loss, precision_score, recall_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
-from custom_model.cost import ThresholdSearch, tune_threshold
+from custom_model.cost import DEFAULT_COST_FN, DEFAULT_COST_FP, ThresholdSearch, is_refused, tune_threshold
+from custom_model.families import (
+    FinalFit,
+    FitSettings,
+    FoldAverage,
+    ModelFamily,
+    family_class,
+    feature_selector,
+)
+from custom_model.families.base import FoldData
 
 logger = logging.getLogger(__name__)
-
-#: Model families, from the simplest to the most complex.
-FAMILIES = ("dummy", "logreg", "lightgbm")
-#: How the 8 % minority of defaults is handled: nothing, class weights, or undersampling of the majority.
-IMBALANCE_METHODS = ("class_weight", "undersample", "none")
 
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """Budget and business settings of one search."""
+    """Budget and business settings of one search; the training job builds it from `TrainSettings`."""
 
-    cost_fn: float = 10.0
-    cost_fp: float = 1.0
-    n_folds: int = 3
-    max_evals: int = 10
-    seed: int = 42
+    n_folds: int
+    max_evals: int
+    seed: int
+    max_rounds: int
+    cost_fn: float = DEFAULT_COST_FN
+    cost_fp: float = DEFAULT_COST_FP
     num_threads: int = 1
-    max_rounds: int = 300
     early_stopping_rounds: int = 20
+    #: CV folds fitted at the same time (Python threads; LightGBM and BLAS release the GIL). Results do not
+    #: depend on it: each fold's fit is single-threaded and independent.
+    workers: int = 1
+    #: Configurations evaluated at once by hyperopt's SparkTrials on the Spark session; 1: serial Trials.
+    parallelism: int = 1
+
+    @property
+    def fit(self) -> FitSettings:
+        """The fixed settings every fit of the search uses."""
+        return FitSettings(
+            seed=self.seed,
+            num_threads=self.num_threads,
+            max_rounds=self.max_rounds,
+            early_stopping_rounds=self.early_stopping_rounds,
+        )
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,8 @@ class TrialResult:
     fit_seconds: float
     best_iterations: tuple[int, ...] = ()
     oof: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False, compare=False)
+    #: The fold models, kept only when asked (the final fit's, to be averaged).
+    models: tuple[ModelFamily, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def cost(self) -> float:
@@ -74,6 +89,7 @@ class FamilyResult:
 
     family: str
     trials: tuple[TrialResult, ...]
+    stopped: str = ""  # why the search ended before its max_evals (empty: it ran them all)
 
     @property
     def best(self) -> TrialResult:
@@ -109,119 +125,9 @@ def cv_folds(y: pd.Series, *, n_folds: int, seed: int) -> list[tuple[np.ndarray,
     return list(skf.split(np.zeros(len(y)), y.to_numpy()))
 
 
-def undersample(index: np.ndarray, y: np.ndarray, *, seed: int) -> np.ndarray:
-    """Keep every default and as many randomly drawn non-defaults (1:1), in the original order."""
-    labels = y[index]
-    pos, neg = index[labels == 1], index[labels == 0]
-    if neg.size <= pos.size:
-        return index
-    kept = np.random.default_rng(seed).choice(neg, size=pos.size, replace=False)
-    return np.sort(np.concatenate([pos, kept]))
-
-
-def logreg_pipeline(*, C: float, class_weight: str | None, seed: int) -> Pipeline:
-    """Impute and scale inside one sklearn Pipeline so that CV folds never leak statistics.
-
-    Categoricals arrive already one-hot encoded by `FeaturePreprocessor`; all-missing columns are kept (as 0
-    after scaling) so that the served model can explain every input column with coefficient × value.
-    """
-    return Pipeline(
-        [
-            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-            ("scale", StandardScaler()),
-            ("model", LogisticRegression(C=C, class_weight=class_weight, max_iter=300, random_state=seed)),
-        ]
-    )
-
-
-def numeric_matrix(X: pd.DataFrame) -> np.ndarray:
-    """Float matrix of an all-numeric feature frame (the served model passes arrays, not frames)."""
-    text = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-    if text:
-        raise ValueError(
-            f"feature frame: columns {text[:5]} are not numeric; encode them (FeaturePreprocessor)"
-        )
-    return X.to_numpy(dtype=np.float64)
-
-
-def lightgbm_params(params: dict[str, Any], *, y: np.ndarray, config: SearchConfig) -> dict[str, Any]:
-    """Full, deterministic LightGBM parameters for one configuration of the search space."""
-    out = {
-        "objective": "binary",
-        "metric": "auc",
-        "learning_rate": float(params["learning_rate"]),
-        "num_leaves": int(params["num_leaves"]),
-        "min_child_samples": int(params["min_child_samples"]),
-        "feature_fraction": float(params["feature_fraction"]),
-        "bagging_fraction": float(params["bagging_fraction"]),
-        "bagging_freq": 1,
-        "lambda_l2": float(params["lambda_l2"]),
-        "max_bin": 63,
-        "seed": config.seed,
-        "deterministic": True,
-        "force_row_wise": True,
-        "num_threads": config.num_threads,
-        "verbosity": -1,
-    }
-    if params["imbalance"] == "class_weight":
-        out["scale_pos_weight"] = float((y == 0).sum() / max((y == 1).sum(), 1))
-    return out
-
-
-def fit_estimator(
-    family: str,
-    params: dict[str, Any],
-    X: pd.DataFrame,
-    y: pd.Series,
-    *,
-    config: SearchConfig,
-    valid: tuple[pd.DataFrame, pd.Series] | None = None,
-    num_boost_round: int | None = None,
-) -> tuple[object, int]:
-    """Fit one family on (X, y) with its imbalance handling; return the estimator and its boosting rounds."""
-    y_arr = y.to_numpy()
-    rows = np.arange(len(y_arr))
-    if params.get("imbalance") == "undersample":
-        rows = undersample(rows, y_arr, seed=config.seed)
-    X_fit, y_fit = X.iloc[rows], y_arr[rows]
-    if family == "dummy":
-        return DummyClassifier(strategy="prior").fit(X_fit, y_fit), 0
-    if family == "logreg":
-        weight = "balanced" if params["imbalance"] == "class_weight" else None
-        pipe = logreg_pipeline(C=float(params["C"]), class_weight=weight, seed=config.seed)
-        return pipe.fit(numeric_matrix(X_fit), y_fit), 0
-    if family == "lightgbm":
-        lgb_params = lightgbm_params(params, y=y_fit, config=config)
-        train_set = lgb.Dataset(X_fit, label=y_fit, free_raw_data=True)
-        if valid is None:
-            booster = lgb.train(lgb_params, train_set, num_boost_round=num_boost_round or config.max_rounds)
-            return booster, booster.current_iteration()
-        valid_set = lgb.Dataset(valid[0], label=valid[1].to_numpy(), reference=train_set)
-        booster = lgb.train(
-            lgb_params,
-            train_set,
-            num_boost_round=config.max_rounds,
-            valid_sets=[valid_set],
-            callbacks=[
-                lgb.early_stopping(config.early_stopping_rounds, verbose=False),
-                lgb.log_evaluation(0),
-            ],
-        )
-        return booster, booster.best_iteration or booster.current_iteration()
-    raise ValueError(f"unknown model family {family!r}; expected one of {', '.join(FAMILIES)}")
-
-
-def predict_proba(estimator: object, X: pd.DataFrame) -> np.ndarray:
-    """Probability of default from any family's estimator."""
-    if isinstance(estimator, lgb.Booster):
-        best = estimator.best_iteration or None
-        return np.asarray(estimator.predict(X, num_iteration=best), dtype=float)
-    return np.asarray(estimator.predict_proba(numeric_matrix(X))[:, 1], dtype=float)  # type: ignore[attr-defined]
-
-
 def control_metrics(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict[str, float]:
     """AUC, accuracy, recall, precision and Brier score, logged beside the cost for control."""
-    refused = (proba >= threshold).astype(int)
+    refused = is_refused(proba, threshold).astype(int)
     return {
         "auc": float(roc_auc_score(y, proba)) if len(np.unique(y)) == 2 else float("nan"),
         "accuracy": float(accuracy_score(y, refused)),
@@ -230,6 +136,40 @@ def control_metrics(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict[
         "brier": float(brier_score_loss(y, proba)),
         "refusal_rate": float(refused.mean()),
     }
+
+
+def prepare_folds(
+    cls: type[ModelFamily],
+    X: pd.DataFrame,
+    y: pd.Series,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+    *,
+    config: SearchConfig,
+) -> list[FoldData]:
+    """Each fold's data in the family's fastest form, built once for all the trials of its search."""
+    y_arr = y.to_numpy()
+    return [
+        cls.prepare_fold(
+            X.iloc[train_idx], y_arr[train_idx], X.iloc[valid_idx], y_arr[valid_idx], settings=config.fit
+        )
+        for train_idx, valid_idx in folds
+    ]
+
+
+def _fit_folds(
+    cls: type[ModelFamily], params: dict[str, Any], prepared: Sequence[FoldData], *, config: SearchConfig
+) -> list[tuple[np.ndarray, ModelFamily]]:
+    """Fit one configuration on every fold, ``config.workers`` folds at a time: (validation probabilities,
+    fitted model) per fold, in fold order."""
+
+    def one(fold: FoldData) -> tuple[np.ndarray, ModelFamily]:
+        model = cls(params, settings=config.fit).fit_fold(fold)
+        return model.predict_fold(fold), model
+
+    if config.workers <= 1 or len(prepared) <= 1:
+        return [one(fold) for fold in prepared]
+    with ThreadPoolExecutor(max_workers=config.workers) as pool:
+        return list(pool.map(one, prepared))
 
 
 def evaluate_config(
@@ -241,20 +181,25 @@ def evaluate_config(
     *,
     config: SearchConfig,
     number: int = 0,
+    prepared: Sequence[FoldData] | None = None,
+    keep_models: bool = False,
 ) -> TrialResult:
-    """Cross-validate one configuration; tune the threshold on its out-of-fold probabilities."""
+    """Cross-validate one configuration; tune the threshold on its out-of-fold probabilities.
+
+    ``prepared`` are the folds as `prepare_folds` made them for this family (built here when not given).
+    """
+    cls = family_class(family)
+    y_arr = y.to_numpy()
     oof = np.zeros(len(y))
     iterations: list[int] = []
     start = time.perf_counter()
-    for train_idx, valid_idx in folds:
-        X_va, y_va = X.iloc[valid_idx], y.iloc[valid_idx]
-        estimator, rounds = fit_estimator(
-            family, params, X.iloc[train_idx], y.iloc[train_idx], config=config, valid=(X_va, y_va)
-        )
-        oof[valid_idx] = predict_proba(estimator, X_va)
-        iterations.append(rounds)
+    if prepared is None:
+        prepared = prepare_folds(cls, X, y, folds, config=config)
+    fitted = _fit_folds(cls, params, prepared, config=config)
+    for (_, valid_idx), (proba, model) in zip(folds, fitted, strict=True):
+        oof[valid_idx] = proba
+        iterations.append(model.rounds)
     seconds = time.perf_counter() - start
-    y_arr = y.to_numpy()
     search = tune_threshold(y_arr, oof, cost_fn=config.cost_fn, cost_fp=config.cost_fp)
     metrics = {**control_metrics(y_arr, oof, search.threshold), **search.as_metrics(), "fit_seconds": seconds}
     return TrialResult(
@@ -264,49 +209,59 @@ def evaluate_config(
         search=search,
         metrics=metrics,
         fit_seconds=seconds,
-        best_iterations=tuple(iterations) if family == "lightgbm" else (),
+        best_iterations=tuple(iterations) if any(iterations) else (),
         oof=oof,
+        models=tuple(model for _, model in fitted) if keep_models else (),
     )
 
 
-def search_space(family: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Hyperopt space of a family and the seed points that try every imbalance method with default values."""
-    if family == "logreg":
-        space = {
-            "C": hp.loguniform("C", math.log(1e-3), math.log(1.0)),
-            "imbalance": hp.choice("imbalance", IMBALANCE_METHODS),
-        }
-        seeds = [{"C": 0.1, "imbalance": i} for i in range(len(IMBALANCE_METHODS))]
-        return space, seeds
-    if family == "lightgbm":
-        space = {
-            "learning_rate": hp.loguniform("learning_rate", math.log(0.05), math.log(0.3)),
-            "num_leaves": hp.quniform("num_leaves", 7, 63, 1),
-            "min_child_samples": hp.quniform("min_child_samples", 10, 200, 5),
-            "feature_fraction": hp.uniform("feature_fraction", 0.2, 0.9),
-            "bagging_fraction": hp.uniform("bagging_fraction", 0.6, 1.0),
-            "lambda_l2": hp.loguniform("lambda_l2", math.log(1e-3), math.log(30.0)),
-            "imbalance": hp.choice("imbalance", IMBALANCE_METHODS),
-        }
-        default = {
-            "learning_rate": 0.1,
-            "num_leaves": 15,
-            "min_child_samples": 50,
-            "feature_fraction": 0.5,
-            "bagging_fraction": 0.8,
-            "lambda_l2": 1.0,
-        }
-        return space, [{**default, "imbalance": i} for i in range(len(IMBALANCE_METHODS))]
-    raise ValueError(f"family {family!r} has no search space")
+def unused_features(
+    X: pd.DataFrame, y: pd.Series, folds: Sequence[tuple[np.ndarray, np.ndarray]], *, config: SearchConfig
+) -> list[str]:
+    """Features that no fold model of the selecting family's first configuration uses (importance 0).
+
+    A column a boosted model never splits on in any fold adds nothing but width: dropping it before the
+    search makes every trial and the served model faster, and the explanations shorter.
+    """
+    cls = feature_selector()
+    if cls is None:
+        return []
+    space = cls.search_space()
+    trial = evaluate_config(
+        cls.name, space.clean(dict(space.seeds[0])), X, y, folds, config=config, keep_models=True
+    )
+    used = np.sum([model.structural_importance() for model in trial.models], axis=0) > 0
+    return [column for column, keep in zip(X.columns, used, strict=True) if not keep]
 
 
-def _clean(params: dict[str, Any]) -> dict[str, Any]:
-    """Hyperopt floats for integer parameters become ints; everything else is kept."""
-    ints = {"num_leaves", "min_child_samples"}
-    return {
-        k: int(v) if k in ints else (float(v) if isinstance(v, float | np.floating) else v)
-        for k, v in params.items()
-    }
+#: A family whose best out-of-fold cost, after its first configurations, is this much above the best family
+#: searched before it cannot win: its search stops there (logged), the rest of the budget goes elsewhere.
+CANNOT_WIN_MARGIN = 0.02
+
+
+@dataclass(frozen=True)
+class Budget:
+    """When a family's search must stop: a clock deadline and the cost to beat (None: no limit)."""
+
+    deadline: float | None = None
+    leader_cost: float | None = None
+
+    def stop_reason(self, costs: Sequence[float], n_seeds: int) -> str | None:
+        """Why the search stops after these trials, or None to go on."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return "time budget (max_minutes) used up"
+        behind = self.leader_cost is not None and min(costs) > self.leader_cost * (1 + CANNOT_WIN_MARGIN)
+        if behind and len(costs) >= n_seeds:
+            return f"best cost {min(costs):.4f} cannot reach the leader's {self.leader_cost:.4f}"
+        return None
+
+
+def _eta(results: Sequence[TrialResult], n_trials: int, deadline: float | None) -> str:
+    """Remaining time of a family's search from its mean trial time, capped by the deadline."""
+    left = (n_trials - len(results)) * float(np.mean([r.fit_seconds for r in results]))
+    if deadline is not None:
+        left = min(left, max(deadline - time.monotonic(), 0.0))
+    return f"{int(left // 60)}:{int(left % 60):02d}"
 
 
 def search_family(
@@ -317,16 +272,27 @@ def search_family(
     *,
     config: SearchConfig,
     on_trial: Callable[[TrialResult, float], None] | None = None,
+    budget: Budget = Budget(),
 ) -> FamilyResult:
-    """Run the TPE search of one family (the dummy has a single configuration) and report every trial."""
+    """Run the TPE search of one family (one configuration when it has no space); report each trial.
+
+    Its seeded configurations always run (hyperopt evaluates them as one batch); then it stops early when
+    ``budget`` says so: at its deadline, or when it cannot reach the leader's cost.
+    """
+    space = family_class(family).search_space()
+    prepared = prepare_folds(family_class(family), X, y, folds, config=config)
+    n_trials = 1 if space.space is None else max(config.max_evals, 1)
     results: list[TrialResult] = []
+    stopped: list[str] = []
 
     def run(params: dict[str, Any]) -> TrialResult:
-        result = evaluate_config(family, _clean(params), X, y, folds, config=config, number=len(results))
+        result = evaluate_config(
+            family, space.clean(params), X, y, folds, config=config, number=len(results), prepared=prepared
+        )
         results.append(result)
         best = min(r.cost for r in results)
         logger.info(
-            "%s trial %d/%d: cost %.4f at threshold %.3f, AUC %.4f (best cost so far %.4f) in %.1fs",
+            "%s trial %d/%d: cost %.4f at threshold %.3f, AUC %.4f (best %.4f) in %.1fs, ETA %s",
             family,
             len(results),
             n_trials,
@@ -335,54 +301,137 @@ def search_family(
             result.metrics["auc"],
             best,
             result.fit_seconds,
+            _eta(results, n_trials, budget.deadline),
         )
         if on_trial is not None:
             on_trial(result, best)
         return result
 
-    if family == "dummy":
-        n_trials = 1
-        run({"imbalance": "none"})
+    if space.space is None:
+        run(dict(space.seeds[0]))
         return FamilyResult(family, tuple(results))
-
-    space, seeds = search_space(family)
-    n_trials = max(config.max_evals, 1)
     # hyperopt runs len(points_to_evaluate) + max_evals trials and needs max_evals >= 1.
-    first = seeds[: min(len(seeds), n_trials - 1)]
+    first = [dict(p) for p in space.seeds[: min(len(space.seeds), n_trials - 1)]]
+
+    def early_stop(_trials: object, *args: object) -> tuple[bool, tuple]:
+        reason = budget.stop_reason([r.cost for r in results], n_seeds=len(first))
+        if reason is not None:
+            logger.info("%s search stopped after %d trials: %s", family, len(results), reason)
+            stopped.append(reason)
+        return reason is not None, args
+
+    if config.parallelism > 1:
+        return _parallel_search(family, space, X, y, folds, config, first, n_trials, on_trial, budget)
     fmin(
         fn=lambda p: {"loss": run(p).cost, "status": STATUS_OK},
-        space=space,
+        space=dict(space.space),
         algo=tpe.suggest,
         max_evals=n_trials - len(first),
         rstate=np.random.default_rng(config.seed),
         points_to_evaluate=first or None,
         show_progressbar=False,
+        early_stop_fn=early_stop,
     )
+    return FamilyResult(family, tuple(results), stopped=stopped[0] if stopped else "")
+
+
+def _parallel_search(
+    family: str,
+    space: Any,
+    X: pd.DataFrame,
+    y: pd.Series,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+    config: SearchConfig,
+    first: list[dict],
+    n_trials: int,
+    on_trial: Callable[[TrialResult, float], None] | None,
+    budget: Budget,
+) -> FamilyResult:
+    """The search with SparkTrials: trials run in Spark tasks, reported here afterwards in hyperopt's order.
+
+    TPE proposes each configuration from the trials finished when it is asked, which depends on timing, and
+    does not see the seeded ones: the configurations tried are not reproducible beyond the seeded ones; each
+    one's loss is (the same fold code). The budget's cannot-win rule does not apply; its deadline does.
+    """
+    from hyperopt import SparkTrials, space_eval
+
+    from entry_points.batch.session import start_spark
+
+    def objective(params: dict[str, Any]) -> dict[str, Any]:
+        result = evaluate_config(family, space.clean(params), X, y, folds, config=config)
+        return {"loss": result.cost, "status": STATUS_OK, "trial": result}
+
+    spark = start_spark()
+    # SparkTrials ignores points_to_evaluate: the seeded configurations (hyperopt's raw form, choice indices)
+    # run first, as one Spark job.
+    points = [space_eval(dict(space.space), p) for p in first]
+    seeded = spark.sparkContext.parallelize(points, len(points)).map(objective).collect() if points else []
+    timeout = None if budget.deadline is None else max(int(budget.deadline - time.monotonic()), 1)
+    trials = SparkTrials(parallelism=config.parallelism, timeout=timeout, spark_session=spark)
+    fmin(
+        fn=objective,
+        space=dict(space.space),
+        algo=tpe.suggest,
+        max_evals=n_trials - len(first),
+        rstate=np.random.default_rng(config.seed),
+        trials=trials,
+        show_progressbar=False,
+    )
+    done = sorted(
+        (t for t in trials.trials if t["result"].get("status") == STATUS_OK), key=lambda t: t["tid"]
+    )
+    results: list[TrialResult] = []
+    for number, answer in enumerate([*seeded, *(t["result"] for t in done)]):
+        results.append(replace(answer["trial"], number=number))
+        if on_trial is not None:
+            on_trial(results[-1], min(r.cost for r in results))
+    logger.info("%s: %d trials on Spark, %d at a time", family, len(results), config.parallelism)
     return FamilyResult(family, tuple(results))
 
 
-def refit_rounds(trial: TrialResult) -> int:
-    """Boosting rounds of the final model: the mean early-stopping round over the CV folds."""
-    return max(1, round(float(np.mean(trial.best_iterations)))) if trial.best_iterations else 0
+def refit(trial: TrialResult, X: pd.DataFrame, y: pd.Series, *, config: SearchConfig) -> ModelFamily:
+    """Fit the chosen configuration on all selection rows (no early stopping: rounds come from CV)."""
+    model = family_class(trial.family)(trial.params, settings=config.fit)
+    return model.for_refit(trial.best_iterations).fit(X, y.to_numpy())
 
 
-def prior_pipeline(X: pd.DataFrame, y: pd.Series, *, seed: int) -> Pipeline:
-    """The dummy's constant prior as an intercept-only logistic regression, the servable Pipeline form."""
-    pipe = logreg_pipeline(C=1.0, class_weight=None, seed=seed).fit(numeric_matrix(X), y.to_numpy())
-    prior = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
-    pipe[-1].coef_[:] = 0.0
-    pipe[-1].intercept_[:] = math.log(prior / (1 - prior))
-    return pipe
+@dataclass(frozen=True)
+class FinalModel:
+    """The model to serve and the cross-validation that judged it (its OOF threshold and figures)."""
+
+    model: ModelFamily
+    trial: TrialResult
+    kind: str  # "fold_average" (the final fit's fold models) or "refit" (the searched configuration)
 
 
-def refit(trial: TrialResult, X: pd.DataFrame, y: pd.Series, *, config: SearchConfig) -> object:
-    """Fit the chosen configuration on all selection rows (no early stopping: rounds come from CV).
+def finalize(
+    trial: TrialResult,
+    X: pd.DataFrame,
+    y: pd.Series,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+    *,
+    config: SearchConfig,
+    final: FinalFit,
+) -> FinalModel:
+    """Fit the chosen configuration slowly on each CV fold and serve the fold average if its OOF cost wins.
 
-    The dummy is refitted as its equivalent intercept-only logistic regression so that it can be served.
+    The fold models are exactly the ones whose out-of-fold probabilities were scored, so the threshold tuned
+    on them is the served model's own; a refit on all rows would have no out-of-fold estimate of its own.
     """
-    if trial.family == "dummy":
-        return prior_pipeline(X, y, seed=config.seed)
-    estimator, _ = fit_estimator(
-        trial.family, trial.params, X, y, config=config, num_boost_round=refit_rounds(trial) or None
-    )
-    return estimator
+    params = family_class(trial.family)(trial.params, settings=config.fit).final_params(final)
+    if params is not None:
+        slow = replace(config, max_rounds=final.max_rounds, early_stopping_rounds=final.patience)
+        result = evaluate_config(trial.family, params, X, y, folds, config=slow, keep_models=True)
+        logger.info(
+            "final fit of %s at learning rate %s: OOF cost %.4f (searched %.4f), AUC %.4f, rounds %s, %.0fs",
+            trial.family,
+            params.get("learning_rate"),
+            result.cost,
+            trial.cost,
+            result.metrics["auc"],
+            result.best_iterations,
+            result.fit_seconds,
+        )
+        if result.cost < trial.cost:
+            return FinalModel(FoldAverage(result.models), result, "fold_average")
+    return FinalModel(refit(trial, X, y, config=config), trial, "refit")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -12,43 +10,20 @@ import matplotlib.pyplot as plt
 import mlflow
 import pandas as pd
 from matplotlib.figure import Figure
-from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
 
+from entry_points._mlflow import EXPERIMENT_PREFIX
+from entry_points.synthetic.mechanisms import DEFAULT_MECHANISM
 from entry_points.training.search import TrialResult
 
-EXPERIMENT_PREFIX = "credit-scoring"
 
-
-def tracking_uri(project_dir: Path) -> str:
-    """MLFLOW_TRACKING_URI when set, else the project's sqlite store (MLflow 3 refuses a bare ./mlruns)."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{(project_dir / 'mlflow.db').resolve()}"
-
-
-def experiment_name(data_dir: Path | None, *, scale: float, seed: int) -> str:
+def experiment_name(
+    data_dir: Path | None, *, scale: float, seed: int, mechanism: str = DEFAULT_MECHANISM
+) -> str:
     """One experiment per data source, so that runs on different data are never compared by accident."""
     if data_dir is None:
-        return f"{EXPERIMENT_PREFIX}/synthetic-scale{scale:g}-seed{seed}"
+        suffix = "" if mechanism == DEFAULT_MECHANISM else f"-{mechanism}"
+        return f"{EXPERIMENT_PREFIX}/synthetic-scale{scale:g}-seed{seed}{suffix}"
     return f"{EXPERIMENT_PREFIX}/{data_dir.resolve().name}"
-
-
-def artifact_location(uri: str, experiment: str) -> str | None:
-    """Artifacts beside a sqlite store (``<db folder>/mlruns/<experiment>``), not in the current directory."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    folder = Path(uri.removeprefix("sqlite:///")).resolve().parent / "mlruns" / experiment.replace("/", "_")
-    return folder.as_uri()
-
-
-def use_experiment(name: str) -> str:
-    """Create the experiment (artifacts beside the store) when missing, make it active, return its id."""
-    client = MlflowClient()
-    existing = client.get_experiment_by_name(name)
-    if existing is None:
-        location = artifact_location(mlflow.get_tracking_uri(), name)
-        with contextlib.suppress(MlflowException):  # created meanwhile by a concurrent run
-            client.create_experiment(name, artifact_location=location)
-    return mlflow.set_experiment(name).experiment_id
 
 
 def loggable_params(params: dict[str, Any], prefix: str = "") -> dict[str, str]:

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import mlflow
 import pytest
 
+from tests.support.mlflow_state import using_tracking_uri
 from tests.support.tiny_model import TinyModel, train_tiny_model
 
 
@@ -76,17 +76,13 @@ def drift_tiny_model(tmp_path_factory: pytest.TempPathFactory) -> TinyModel:
 
 @pytest.fixture
 def tiny_store(drift_tiny_model: TinyModel, monkeypatch: pytest.MonkeyPatch) -> Iterator[TinyModel]:
-    """Point MLFLOW_TRACKING_URI at the tiny model's store for one test; restore the process URI after.
+    """Point the tracking URI (process and env) at the tiny model's store for one test; restore both after.
 
     The working folder is the tiny model's: a new experiment puts its artifacts in ./mlruns of the cwd.
     """
-    previous = mlflow.get_tracking_uri()
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", drift_tiny_model.tracking_uri)
     monkeypatch.chdir(drift_tiny_model.data_dir.parent)
-    try:
+    with using_tracking_uri(drift_tiny_model.tracking_uri):
         yield drift_tiny_model
-    finally:
-        mlflow.set_tracking_uri(previous)
 
 
 def copy_tables(source: Path, target: Path) -> Path:

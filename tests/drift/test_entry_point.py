@@ -12,10 +12,10 @@ import requests
 import sqlalchemy as sa
 from mlflow.tracking import MlflowClient
 
-from custom_model import DRIFT_REFERENCE_FILE, MONITORED_FEATURES, REGISTERED_MODEL_NAME
+from custom_model.contract import MONITORED_FEATURES, REGISTERED_MODEL_NAME, Artifact
 from drift.sources import SCORE_COLUMN, load_champion, top_features, training_reference
-from drift.tracking import EXPERIMENT
 from entry_points import drift as job
+from entry_points.drift import EXPERIMENT
 from tests.drift.conftest import Receiver, copy_tables
 from tests.support.server import model_server
 from tests.support.tiny_model import TinyModel
@@ -43,6 +43,9 @@ def test_job_writes_reports_and_links_its_run_to_the_champion(
     assert report["n_features_tested"] > 0
     assert report["score_stability"]["n_current"] == report["n_current"]
     assert (out / "data_drift.html").stat().st_size > 10_000
+    page = (out / "data_drift.html").read_text()
+    assert f"credit-scoring version {tiny_store.version}" in page and tiny_store.run_id in page
+    assert "production applicants of" in page and "Score stability (PSI)" in page
     printed = capsys.readouterr().out
     assert "Data drift:" in printed and "No alert rule fired." in printed
 
@@ -125,7 +128,7 @@ def test_production_drift_reads_the_log_written_by_the_real_server(tiny_store: T
     report = _report(out)
     assert report["n_current"] == len(ids)
     assert report["n_reference"] == len(pd.read_csv(tiny_store.data_dir / "application_train.csv"))
-    assert any(DRIFT_REFERENCE_FILE in note for note in report["context"]["notes"])
+    assert any(Artifact.DRIFT_REFERENCE in note for note in report["context"]["notes"])
     assert report["context"]["source"] == "log"
     assert report["n_features_tested"] > 0
     assert any("scored prediction events" in note for note in report["context"]["notes"])
@@ -151,6 +154,6 @@ def test_stored_reference_equals_the_one_rebuilt_from_the_tables(tiny_store: Tin
     rebuilt, rebuilt_notes = training_reference(
         tiny_store.data_dir, None, replace(champion, drift_reference=None), columns
     )
-    assert DRIFT_REFERENCE_FILE in stored_notes[0] and str(tiny_store.data_dir) in rebuilt_notes[0]
+    assert Artifact.DRIFT_REFERENCE in stored_notes[0] and str(tiny_store.data_dir) in rebuilt_notes[0]
     assert list(stored.columns) == [*columns, SCORE_COLUMN]
     pd.testing.assert_frame_equal(stored, rebuilt.sort_index())

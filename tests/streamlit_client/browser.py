@@ -65,10 +65,11 @@ def streamlit_app(api_url: str, tracking_uri: str, *, timeout_s: float = 60.0) -
         sys.executable, "-m", "streamlit", "run", str(APP_PATH),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--client.toolbarMode", "minimal",
     ]  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="streamlit-app-") as workdir:
+        # the app's own config (viewer toolbar, theme) is read from the working directory, as in the image
+        shutil.copytree(PROJECT_DIR / ".streamlit", Path(workdir) / ".streamlit")
         log_path = Path(workdir) / "streamlit.log"
         with log_path.open("w") as log:
             process = subprocess.Popen(
@@ -148,6 +149,10 @@ class Browser:
         raise AssertionError(
             f"{text!r} not visible after {timeout_s:.0f} s; page shows:\n{self.page_text()[:2000]}"
         )
+
+    def count(self, selector: str) -> int:
+        """How many elements of the page match a CSS selector."""
+        return int(self.evaluate(f"document.querySelectorAll({json.dumps(selector)}).length") or 0)
 
     def charts_drawn(self) -> bool:
         """Whether every Plotly chart on the page has drawn its SVG (plotly.js loads after the text)."""
@@ -253,31 +258,41 @@ def chromium(*, window: tuple[int, int] = WINDOW, timeout_s: float = 30.0) -> It
 
 def capture_journeys(
     browser: Browser, app_url: str, client_id: int, out_dir: Path, batch_csv: Path
-) -> list[Path]:
-    """Walk the five journeys, check each shows its key text, save one screenshot per journey."""
-    shots = []
+) -> dict[str, tuple[Path, str, int]]:
+    """Walk the five journeys, wait for each one's key text, save a screenshot; (shot, page text, charts)."""
+    seen: dict[str, tuple[Path, str, int]] = {}
+
+    def shoot(name: str, page: str, height: int | None = None) -> None:
+        charts = browser.count('[data-testid="stPlotlyChart"]')
+        seen[name] = (browser.screenshot(out_dir / f"{name}.png", height=height), page, charts)
+
     browser.open(f"{app_url}/?view=decision&client={client_id}")
-    browser.wait_for_text("Main reasons")
-    shots.append(browser.screenshot(out_dir / "1_decision.png"))
+    shoot("1_decision", browser.wait_for_text("The client's file"), height=1900)
     browser.open(f"{app_url}/?view=why&client={client_id}")
-    browser.wait_for_text("What matters for all clients")
-    shots.append(browser.screenshot(out_dir / "2_understand_the_score.png"))
+    shoot("2_understand_the_score", browser.wait_for_text("What matters for all clients"), height=1700)
     browser.open(f"{app_url}/?view=compare&client={client_id}")
-    browser.wait_for_text("most similar clients")
-    shots.append(browser.screenshot(out_dir / "3_compare.png", height=2300))
+    shoot("3_compare", browser.wait_for_text("most similar clients"), height=2300)
     browser.open(f"{app_url}/?view=what_if&client={client_id}")
     browser.wait_for_text("Re-score with my edits")
     browser.type_into("Credit amount (currency units)", "2000000")
     browser.type_into("External score 2 (0 to 1)", "0.8")
     browser.click_button("Re-score with my edits")
-    browser.wait_for_text("Risk with your edits")
-    shots.append(browser.screenshot(out_dir / "4_what_if.png"))
+    shoot("4_what_if", browser.wait_for_text("Risk with your edits"), height=1700)
     browser.open(f"{app_url}/?view=batch")
     browser.wait_for_text("Applicants (CSV)")
     browser.upload(batch_csv)
-    browser.wait_for_text("Download the results")
-    shots.append(browser.screenshot(out_dir / "5_batch.png"))
-    return shots
+    shoot("5_batch", browser.wait_for_text("Download the results"))
+    return seen
+
+
+def batch_file(reference: pd.DataFrame, path: Path) -> Path:
+    """A small applicants file: known clients by id, one with a bad cell, one new applicant by its fields."""
+    ids = [int(i) for i in reference["SK_ID_CURR"].head(10)]
+    lines = ["SK_ID_CURR,AMT_INCOME_TOTAL,AMT_CREDIT,AMT_ANNUITY"]
+    lines += [f"{i},,," for i in ids[:-1]]
+    lines += [f"{ids[-1]},,twenty thousand,", "123,135000,568800,20560.5"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def main(argv: list[str]) -> None:
@@ -295,14 +310,14 @@ def main(argv: list[str]) -> None:
         refused = reference[reference["decision"] == "refused"]
         client_id = int((refused if not refused.empty else reference)["SK_ID_CURR"].iloc[0])
         batch = Path(tmp) / "applicants.csv"
-        reference[["SK_ID_CURR"]].head(20).to_csv(batch, index=False)
+        batch_file(reference, batch)
         env = {"CREDIT_SCORING_PREDICTION_LOG": "none"}
         with (
             model_server(model.model_uri, model.tracking_uri, env=env) as api_url,
             streamlit_app(api_url, model.tracking_uri) as app_url,
             chromium() as browser,
         ):
-            for path in capture_journeys(browser, app_url, client_id, out_dir, batch):
+            for path, _, _ in capture_journeys(browser, app_url, client_id, out_dir, batch).values():
                 print(path)
 
 

@@ -9,11 +9,20 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
+from streamlit import config as streamlit_config
 
 from tests.support.server import model_server
 from tests.support.tiny_model import TinyModel, train_tiny_model
 
 APP_PATH = Path(__file__).resolve().parents[2] / "streamlit_client" / "app.py"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_streamlit_magic() -> None:
+    """AppTest without "magic": its `ast.parse` in the script thread trips CPython 3.11.7's AST depth bug
+    (python/cpython#106905, "AST constructor recursion depth mismatch") when another thread parses at the same
+    time. The app uses no magic (every output is an explicit `st.` call), so nothing tested changes."""
+    streamlit_config.set_option("runner.magicEnabled", False)
 
 
 @dataclass(frozen=True)

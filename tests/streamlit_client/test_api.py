@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from custom_model.contract import ANSWER_COLUMNS
 from streamlit_client import api
 from streamlit_client.errors import ApiRequestError, ApiUnavailableError
 
@@ -107,7 +108,7 @@ def test_parse_record_of_an_unknown_client_keeps_the_error_and_no_score() -> Non
 def test_answers_frame_has_the_contract_columns_and_round_trips_the_explanation() -> None:
     score = api.ClientScore(1, 0.5, 0.4, "refused", "2", -1.0, (api.Contribution("A", "a", 1.0, 0.2),), None)
     frame = api.answers_frame([score])
-    assert tuple(frame.columns) == api.ANSWER_COLUMNS
+    assert tuple(frame.columns) == ANSWER_COLUMNS
     assert json.loads(frame.loc[0, "explanation"]) == [
         {"feature": "A", "label": "a", "value": 1.0, "contribution": 0.2}
     ]
@@ -123,7 +124,7 @@ def _free_port() -> int:
 def test_unreachable_server_raises_a_clear_error_after_the_retries() -> None:
     settings = api.ApiSettings(url=f"http://127.0.0.1:{_free_port()}", retries=2, backoff_s=0.1)
     started = time.perf_counter()
-    with pytest.raises(ApiUnavailableError, match=r"cannot be reached \(3 attempts\)"):
+    with pytest.raises(ApiUnavailableError, match=r"cannot be reached right now \(3 attempts\)"):
         api.post_invocations(api.id_request([1]), settings)
     assert time.perf_counter() - started >= 0.1 + 0.2  # backoff between the 3 attempts
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -86,8 +88,8 @@ def test_unreachable_api_shows_a_message_and_a_retry_button(
     at = _run("100001")
     assert not at.exception
     assert len(at.error) == 1
-    assert "cannot be reached (3 attempts)" in at.error[0].value
-    assert "Is `mlflow models serve` running there?" in at.error[0].value
+    assert "The scoring service cannot be reached right now (3 attempts)" in at.error[0].value
+    assert "tell IT support" in at.error[0].value and "mlflow" not in at.error[0].value
     assert [b.label for b in at.button if b.label == "Retry"] == ["Retry"]
     assert "has no version of 'credit-scoring' with alias 'champion'" in at.warning[0].value
     assert not at.metric
@@ -101,7 +103,8 @@ def test_slow_api_times_out_with_a_message_and_retry_calls_again(
     monkeypatch.setenv("MLFLOW_TRACKING_URI", empty_registry)
     at = _run("100002")
     assert not at.exception
-    assert at.error[0].value.endswith(f"The scoring API at {slow_api.url} did not answer within 0.5 s.")
+    assert at.error[0].value.startswith("The scoring service did not answer within 0.5 s. Please try again")
+    assert f"(service address {slow_api.url})" in at.error[0].value
     assert slow_api.calls == 1
     next(b for b in at.button if b.label == "Retry").click().run()
     assert not at.exception
@@ -116,7 +119,7 @@ def test_sidebar_url_overrides_the_environment(empty_registry: str, monkeypatch:
     other = f"http://127.0.0.1:{_free_port()}"
     at.sidebar.text_input[0].set_value(other).run()
     assert not at.exception
-    assert f"The scoring API at {other} cannot be reached" in at.error[0].value
+    assert f"(service address {other})" in at.error[0].value
 
 
 def test_the_client_imports_no_model_or_job_code() -> None:
@@ -128,7 +131,27 @@ def test_the_client_imports_no_model_or_job_code() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 imported.add(node.module)
     assert "streamlit_client.api" in imported and "requests" in imported
-    assert not {m for m in imported if m.split(".")[0] in {"custom_model", "entry_points", "drift"}}
+    ours = {m for m in imported if m.split(".")[0] in {"custom_model", "entry_points", "drift"}}
+    assert ours == {"custom_model.contract"}  # the one shared file the client image copies
+
+
+def test_loading_every_client_module_loads_no_model_code() -> None:
+    modules = [f"streamlit_client.{p.stem}" for p in Path(APP_PATH).parent.glob("*.py") if p.stem != "app"]
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        ).stdout.split()
+    )
+    assert "streamlit_client.api" in loaded and "custom_model.contract" in loaded
+    assert not {m for m in loaded if m.startswith(("custom_model.", "entry_points", "drift"))} - {
+        "custom_model.contract"
+    }
+    assert not loaded & {"lightgbm", "sklearn", "hyperopt", "evidently", "shap"}
 
 
 def test_lookup_still_works_when_the_registry_has_no_champion(

@@ -6,7 +6,6 @@ the final model) and direct HTTP calls to the same server.
 
 from __future__ import annotations
 
-import json
 import logging
 
 import pandas as pd
@@ -16,8 +15,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from streamlit_client import api, text
+from streamlit_client.neighbours import most_important_features, numeric_features
 from streamlit_client.registry import load_champion
-from streamlit_client.views import what_if_defaults
+from streamlit_client.views import second_axis, what_if_defaults
 from tests.streamlit_client.conftest import APP_PATH, ServedModel
 
 TIMEOUT_S = 60
@@ -69,38 +69,27 @@ def test_lookup_shows_probability_decision_distance_and_reasons(app_env: ServedM
     assert at.subheader[0].value == f"Decision: {word}"
     assert at.metric[0].value == f"{100 * probability:.1f} %"
     page = _texts(at)
-    assert text.threshold_sentence(probability, threshold) in page
+    assert text.threshold_sentence(probability, threshold, decision) in page
     side = "above" if decision == "refused" else "below"
     gap = f"{abs(100 * (probability - threshold)):.1f} percentage points {side}"
     assert gap in page
-    expected = json.loads(
-        _direct(
-            app_env.url,
-            {"dataframe_split": {"columns": ["SK_ID_CURR"], "data": [[client_id]]}, "params": {"top_k": 3}},
-        )[0]["explanation"]
-    )
-    strongest_up = [e for e in expected if e["contribution"] > 0][:1]
-    strongest_down = [e for e in expected if e["contribution"] < 0][:1]
-    reasons = [m.value for m in at.markdown if m.value.startswith("- ")]
+    reasons = [m.value for m in at.markdown if m.value.startswith("- ") and "percentage points" in m.value]
     assert 1 <= len(reasons) <= 5
-    for item, arrow in ((strongest_up, "▲ this raises"), (strongest_down, "▼ this lowers")):
-        if item:
-            assert any(item[0]["label"].split(" (days")[0] in r and arrow in r for r in reasons), (
-                item,
-                reasons,
-            )
+    supporting = "▲ raises the risk by" if decision == "refused" else "▼ lowers the risk by"
+    assert supporting in reasons[0], reasons  # what supports the decision comes first
 
 
 def test_unknown_and_malformed_client_ids_get_a_clear_message(app_env: ServedModel) -> None:
     at = _app("decision", 999_999_999)
     assert not at.exception
     assert "Client 999999999 could not be scored" in at.error[0].value
-    assert "999999999" in at.error[0].value and "snapshot" in at.error[0].value
+    assert "not in the client files the model knows" in at.error[0].value
     assert not at.metric  # no probability shown for an unknown client
 
     at.text_input(key="typed_id").set_value("12ab").run()
     assert not at.exception
-    assert at.error[0].value == "“12ab” is not a client id: expected a whole number such as 100001."
+    example = int(app_env.reference["SK_ID_CURR"].min())
+    assert at.error[0].value == f"“12ab” is not a client id: expected a whole number such as {example}."
 
 
 def test_understand_the_score_shows_local_contributions_beside_global_importance(
@@ -110,28 +99,59 @@ def test_understand_the_score_shows_local_contributions_beside_global_importance
     at = _app("why", client_id)
     assert not at.exception
     captions = [c.value for c in at.caption]
-    local = next(c for c in captions if c.startswith("Bars to the right"))
-    assert "log-odds" in local and "The strongest push towards refusal is" in local
-    top3 = app_env.importance.sort_values("mean_abs_contribution", ascending=False)["label"].head(3)
-    top3 = [label.split(" (days")[0].replace("Days since", "Time since") for label in top3]
-    assert f"Across all clients, the model relies most on {', '.join(top3)}." in captions
-    assert "log-odds" in _texts(at)
+    local = next(c for c in captions if c.startswith("Chart in words: ") and "percentage points" in c)
+    assert "log-odds" not in local
+    ranked = app_env.importance.sort_values("mean_abs_contribution", ascending=False)
+    first = ranked["label"].iloc[0].split(" (days")[0].replace("Days since", "Time since")
+    share = 100 * ranked["mean_abs_contribution"].iloc[0] / ranked["mean_abs_contribution"].sum()
+    assert any(
+        c.startswith(f"Chart in words: across all clients, the model relies most on {first} {share:.1f} %")
+        for c in captions
+    )
+    assert "log-odds" in _texts(at)  # only in the expert view
+
+
+def _client_with_default_axes(served: ServedModel, *, known: bool) -> pd.Series:
+    """A client whose default scatter axes (as the app picks them) are both known (and accepted), or not."""
+    reference = served.reference
+    available = numeric_features(reference, exclude=["outcome"])
+    ranked = most_important_features(served.importance, available, n=len(available))
+    features = ranked + [f for f in available if f not in ranked]
+    axes = [features[0], second_axis(reference, features)]
+    complete = reference[axes].notna().all(axis=1)
+    rows = reference[(complete & (reference["decision"] == "accepted")) if known else ~complete]
+    assert not rows.empty, f"the tiny model's reference sample has no client with known={known} axes {axes}"
+    return rows.iloc[0]
+
+
+def test_scatter_says_when_the_client_cannot_be_drawn(app_env: ServedModel) -> None:
+    client_id = int(_client_with_default_axes(app_env, known=False)["SK_ID_CURR"])
+    at = _app("compare", client_id)
+    assert not at.exception
+    captions = "\n".join(c.value for c in at.caption)
+    assert "The client is not drawn: one of the two values is unknown." in captions
+    assert "The client is the large black star." not in captions
 
 
 def test_compare_shows_distribution_scatter_and_similar_clients(app_env: ServedModel) -> None:
-    row = _reference_client(app_env, "accepted")
+    row = _client_with_default_axes(app_env, known=True)
     client_id = int(row["SK_ID_CURR"])
     at = _app("compare", client_id)
     assert not at.exception
     captions = "\n".join(c.value for c in at.caption)
+    n_repaid = int((app_env.reference["TARGET"] == 0).sum())
+    n_difficult = int((app_env.reference["TARGET"] == 1).sum())
+    assert (
+        f"{n_repaid} clients who repaid (blue circles) and {n_difficult} clients who had difficulties "
+        "(orange crosses)" in captions
+    )  # by default the comparison is with what really happened, not with the model's own decisions
+    assert "The client is the large black star." in captions
+    assert "of clients who repaid" in captions and "of clients who had difficulties" in captions
+    at.radio(key="compare_by").set_value("decision").run()
+    by_decision = "\n".join(c.value for c in at.caption)
     n_accepted = int((app_env.reference["decision"] == "accepted").sum())
     n_refused = int((app_env.reference["decision"] == "refused").sum())
-    assert (
-        f"{n_accepted} accepted clients (blue circles) and {n_refused} refused clients (orange crosses)"
-        in captions
-    )
-    assert "The client is the large black star." in captions
-    assert "of accepted clients" in captions and "of refused clients" in captions
+    assert f"{n_accepted} accepted clients (blue circles) and {n_refused} refused clients" in by_decision
 
     table = at.dataframe[0].value
     assert len(table) == 5
@@ -216,8 +236,8 @@ def test_batch_scores_an_uploaded_csv_and_offers_the_results(app_env: ServedMode
         f"Scored 6 applicants: {accepted} ✔ accepted, {refused} ✖ refused, 1 could not be scored."
     )
     shown = at.dataframe[0].value
-    assert list(shown["SK_ID_CURR"]) == [*sample["SK_ID_CURR"], 999999999, 123]
-    assert shown["error"].notna().tolist() == [False] * 4 + [True, False]
+    assert list(shown["Client number"]) == [*sample["SK_ID_CURR"], 999999999, 123]
+    assert (shown["Could not be scored because"] != "").tolist() == [False] * 4 + [True, False]
     assert at.get("download_button")[0].label == "Download the results (CSV)"
 
 

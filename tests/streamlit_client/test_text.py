@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from streamlit_client import text
-from streamlit_client.api import Contribution
-from streamlit_client.charts import short_labels
+from streamlit_client.attribution import Attribution, Reason
 
 
 def test_threshold_sentence_gives_the_distance_in_percentage_points() -> None:
-    assert text.threshold_sentence(0.234, 0.3) == (
+    assert text.threshold_sentence(0.234, 0.3, "accepted") == (
         "The estimated risk of repayment difficulties is 23.4 %, 6.6 percentage points below the limit of "
         "30.0 %, so the application is accepted."
     )
-    assert text.threshold_sentence(0.5, 0.3).endswith(
+    assert text.threshold_sentence(0.5, 0.3, "refused").endswith(
         "20.0 percentage points above the limit of 30.0 %, so the application is refused."
     )
-    assert text.threshold_sentence(0.3, 0.3).endswith(
+    assert text.threshold_sentence(0.3, 0.3, "refused").endswith(
         "exactly at the limit of 30.0 %, so the application is refused."
     )
 
@@ -30,32 +29,30 @@ def test_format_value_writes_days_as_years_and_amounts_with_separators() -> None
     assert text.format_value("DAYS_EMPLOYED", -3652.5) == "10.0 years"
     assert text.format_value("AMT_CREDIT", 1234567.8) == "1,234,568"
     assert text.format_value("CNT_CHILDREN", 2.0) == "2"
-    assert text.format_value("EXT_SOURCE_2", 0.51234) == "0.512"
-    assert text.format_value("EXT_SOURCE_2", None) == "not known"
+    assert text.format_value("EXT_SOURCE_2", 0.51234) == "0.51 (scale 0 to 1)"
+    assert text.format_value("EXT_SOURCE_2", None) == "not provided"
+    assert text.format_value("EXT_SOURCE_2", float("nan")) == "not provided"
+    assert text.format_value("CODE_GENDER_F", 1.0, "Gender: F") == "yes"
+    assert text.format_value("X_MEAN", 0.25, "Previous applications: share with X") == "25 %"
     assert text.format_value("PREV_DAYS_FIRST_DUE_MAX", -11.0) == "11 days before the application"
-    assert text.format_value("INSTAL_DPD_MEAN", 3.5) == "3.5"
+    assert text.format_value("INSTAL_DPD_MEAN", 3.5) == "3.5 days"
     assert text.format_value("NAME_CONTRACT_TYPE", "Cash loans") == "Cash loans"
 
 
-def test_reason_sentence_says_which_way_the_factor_pushes() -> None:
-    up = Contribution("EXT_SOURCE_2", "External score 2", 0.1, 0.8)
-    down = Contribution("AMT_INCOME_TOTAL", "Annual income", 250000.0, -0.3)
-    assert text.reason_sentence(up) == "External score 2: 0.1 — ▲ this raises the estimated risk."
-    assert text.reason_sentence(down) == "Annual income: 250,000 — ▼ this lowers the estimated risk."
-
-
-def test_top_reasons_orders_by_strength_each_way_and_ignores_zeros() -> None:
-    items = [
-        Contribution("a", "a", 1, 0.1),
-        Contribution("b", "b", 1, 0.9),
-        Contribution("c", "c", 1, -0.2),
-        Contribution("d", "d", 1, 0.0),
-        Contribution("e", "e", 1, -0.7),
-        Contribution("f", "f", 1, 0.5),
-    ]
-    against, in_favour = text.top_reasons(items, n_against=2, n_for=5)
-    assert [c.feature for c in against] == ["b", "f"]
-    assert [c.feature for c in in_favour] == ["e", "c"]
+def test_reason_sentence_gives_the_value_in_its_unit_and_the_size_in_points() -> None:
+    up = Reason("EXT_SOURCE_2", "External score 2", 0.1, 0.8, 3.44)
+    down = Reason("AMT_INCOME_TOTAL", "Annual income", 250000.0, -0.3, -0.04)
+    missing = Reason("EXT_SOURCE_1", "External score 1", None, -0.2, -1.2)
+    assert text.reason_sentence(up) == (
+        "External score 2: 0.10 (scale 0 to 1) — ▲ raises the risk by 3.4 percentage points."
+    )
+    assert text.reason_sentence(down) == (
+        "Annual income: 250,000 — ▼ lowers the risk by less than 0.1 percentage points."
+    )
+    assert (
+        text.reason_sentence(missing)
+        == "External score 1: not provided — ▼ lowers the risk by 1.2 percentage points."
+    )
 
 
 def test_distribution_summary_counts_the_share_at_or_below_the_client() -> None:
@@ -63,7 +60,7 @@ def test_distribution_summary_counts_the_share_at_or_below_the_client() -> None:
         "Annual income", "currency units", 3.0, [1.0, 2.0, 3.0, 4.0], [5.0, 6.0]
     )
     assert summary == (
-        "This client's Annual income is 3 currency units; "
+        "Chart in words: this client's Annual income is 3 currency units; "
         "75 % of accepted clients (median 2.5) are at or below it; "
         "0 % of refused clients (median 5.5) are at or below it."
     )
@@ -79,19 +76,11 @@ def test_neighbours_summary_mentions_defaults_only_when_known() -> None:
     )
 
 
-def test_contributions_summary_names_the_strongest_factor_each_way() -> None:
-    items = [Contribution("a", "Age", 1, 0.4), Contribution("b", "Income", 1, -0.1)]
-    assert text.contributions_summary(items) == (
-        "Bars to the right (▲) raise the risk, bars to the left (▼) lower it; values are in log-odds. "
-        "The strongest push towards refusal is Age (+0.40); "
-        "the strongest push towards acceptance is Income (-0.10)."
+def test_points_summary_is_a_text_alternative_of_every_bar_and_adds_up() -> None:
+    reasons = (Reason("a", "Age", 1, 0.4, 5.0), Reason("b", "Income", 1, -0.1, -1.0))
+    attribution = Attribution(0.10, 0.145, reasons, 0.5)
+    assert text.points_summary(reasons, attribution) == (
+        "Chart in words: Age raises the risk by 5.0 percentage points; Income lowers the risk by 1.0 "
+        "percentage points. The model starts from 10.0 % for a client it knows nothing about; this client's "
+        "factors bring the risk to 14.5 % (+4.5 percentage points). All other factors together: +0.5 pts."
     )
-
-
-def test_short_labels_stay_distinct_so_no_bars_merge() -> None:
-    labels = ["Previous applications: share A", "Previous applications: share B", "Age"]
-    assert short_labels(labels, width=20) == [
-        "Previous applicatio…",
-        "Previous applicatio… (2)",
-        "Age",
-    ]

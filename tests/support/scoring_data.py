@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from custom_model import schema
+from custom_model.families.lightgbm import LightGBM
 from custom_model.features.assemble import build_features, client_snapshot
 from custom_model.io import Tables
 from custom_model.model import ScoringArtifacts
@@ -48,7 +49,7 @@ def build_tiny_scoring(*, seed: int = 0, threshold: float = 0.3) -> TinyScoring:
     snapshot = client_snapshot(tables)
     artifacts = ScoringArtifacts(
         preprocessor=preprocessor,
-        estimator=booster,
+        model=LightGBM.from_booster(booster),
         threshold=threshold,
         cost_fn=10.0,
         cost_fp=1.0,

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -38,6 +39,26 @@ def stop_process(process: subprocess.Popen) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=15)
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a live (non-zombie) process of the group remains (`mlflow models serve` forks uvicorn)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if fields[0] != "Z" and int(fields[2]) == pgid:
+                return True
+    return False
+
+
+def wait_group_gone(process: subprocess.Popen, timeout: float = 120.0) -> None:
+    """Wait until the server and every process it started have exited (a drain runs in the uvicorn child)."""
+    process.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while group_alive(process.pid):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"processes of group {process.pid} still running after {timeout:.0f} s")
+        time.sleep(0.1)
 
 
 def _wait_ready(process: subprocess.Popen, url: str, log_path: Path) -> None:
@@ -71,9 +92,27 @@ def model_server(
         yield stack.enter_context(_serve(model_uri, tracking_uri, env or {}, workdir))
 
 
+@dataclass(frozen=True)
+class Running:
+    """A started server: its base URL, its process (to signal it) and its log file."""
+
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+
 @contextlib.contextmanager
 def _serve(model_uri: str, tracking_uri: str, env: dict[str, str], workdir: Path) -> Iterator[str]:
     """Run the server subprocess in ``workdir`` until the context exits."""
+    with running_server(model_uri, tracking_uri, env=env, workdir=workdir) as running:
+        yield running.url
+
+
+@contextlib.contextmanager
+def running_server(
+    model_uri: str, tracking_uri: str, *, env: dict[str, str], workdir: Path
+) -> Iterator[Running]:
+    """Run the server subprocess in ``workdir``; yield it once /ping answers; stop its group on exit."""
     port = free_port()
     log_path = workdir / f"model_server_{port}.log"
     full_env = {
@@ -102,6 +141,6 @@ def _serve(model_uri: str, tracking_uri: str, env: dict[str, str], workdir: Path
         )
         try:
             _wait_ready(process, url, log_path)
-            yield url
+            yield Running(url, process, log_path)
         finally:
             stop_process(process)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import mlflow
-
-from custom_model import CHAMPION_ALIAS, REGISTERED_MODEL_NAME
+from custom_model.contract import REGISTERED_MODEL_NAME, Alias
 from entry_points.synthetic import generate_tables, write_tables
 from entry_points.train import TrainSettings, run
+from tests.support.mlflow_state import using_tracking_uri
 
 #: Small enough to train in seconds, big enough for LightGBM to find the planted signal (~1,500 clients).
 TINY_SCALE = 0.005
@@ -37,20 +36,16 @@ def train_tiny_model(workdir: Path, *, seed: int = 0) -> TinyModel:
     if not (data_dir / "oracle.csv").is_file():
         write_tables(generate_tables(TINY_SCALE, seed), data_dir)
     uri = f"sqlite:///{(workdir / 'mlflow.db').resolve()}"
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
+    with using_tracking_uri(uri):
         settings = TrainSettings(
             data_dir=data_dir, max_evals=2, n_folds=2, seed=seed, families=("lightgbm",), max_rounds=100
         )
         result = run(settings, project_dir=workdir)
-    finally:
-        mlflow.set_tracking_uri(previous)
-    if result.alias.alias != CHAMPION_ALIAS:
+    if result.alias.alias != Alias.CHAMPION:
         raise AssertionError(f"tiny model version {result.version} became {result.alias.alias}, not champion")
     return TinyModel(
         tracking_uri=uri,
-        model_uri=f"models:/{REGISTERED_MODEL_NAME}@{CHAMPION_ALIAS}",
+        model_uri=f"models:/{REGISTERED_MODEL_NAME}@{Alias.CHAMPION}",
         run_id=result.run_id,
         version=result.version,
         data_dir=data_dir,

@@ -1,0 +1,1 @@
+"""Batch jobs on Apache Spark: session set-up, distributed feature build, batch scoring."""
