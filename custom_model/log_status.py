@@ -10,8 +10,11 @@ builds its FastAPI app only after our model has loaded (`scoring_server.init(mod
 - `GET /metrics`: the same counters in the Prometheus text format;
 - a shutdown handler: uvicorn runs it after the last in-flight answer left, before it re-raises SIGTERM,
   so the spool is delivered to the sink then (an `atexit` or signal handler never runs there);
-- a middleware noting when each request arrived, so `predict` can tell a request MLflow has already
-  answered with 504 (its timeout counts from arrival, including the wait for a free thread).
+- the request's outcome, settled outside every middleware when the status line leaves: `predict` hands its
+  events to `when_answered`; they are spooled as `answered` before a 200 leaves, or as `timed_out` once
+  MLflow's timeout middleware answered 504 (its `wait_for` only stops waiting: `predict` runs on in its
+  thread, and Starlette lets that late answer go nowhere). Deciding from the status sent, not from a clock
+  inside `predict`, also covers the time MLflow spends turning the answer into JSON.
 
 If a future MLflow builds its app otherwise, /health stays MLflow's; the real-server tests then fail.
 """
@@ -22,8 +25,8 @@ import asyncio
 import contextvars
 import json
 import logging
-import time
-from collections.abc import Callable
+import threading
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from custom_model.prediction_log import LogStatus, PredictionLog
@@ -31,7 +34,44 @@ from custom_model.prediction_log import LogStatus, PredictionLog
 logger = logging.getLogger(__name__)
 
 _MARK = "__credit_scoring_log_status__"
-_ARRIVED: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_arrived", default=None)
+
+
+class RequestOutcome:
+    """How one HTTP request ended (answered or timed out) and the event records waiting for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._timed_out: bool | None = None
+        self._waiting: list[Callable[[bool], None]] = []
+
+    def when_settled(self, record: Callable[[bool], None]) -> None:
+        """Call ``record(timed_out)`` now if the outcome is known, else when it is settled."""
+        with self._lock:
+            if self._timed_out is None:
+                self._waiting.append(record)
+                return
+            timed_out = self._timed_out
+        record(timed_out)
+
+    def settle(self, *, timed_out: bool) -> list[Callable[[bool], None]]:
+        """Fix the outcome (the first call wins); return the records that waited for it, for `run`."""
+        with self._lock:
+            if self._timed_out is None:
+                self._timed_out = timed_out
+            waiting, self._waiting = self._waiting, []
+        return waiting
+
+    def run(self, waiting: list[Callable[[bool], None]]) -> None:
+        """Run records returned by `settle` with the settled outcome."""
+        for record in waiting:
+            record(bool(self._timed_out))
+
+
+#: The status MLflow's timeout middleware answers with (`MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`).
+HTTP_TIMEOUT = 504
+_OUTCOME: contextvars.ContextVar[RequestOutcome | None] = contextvars.ContextVar(
+    "request_outcome", default=None
+)
 
 _METRICS = (
     # (field of LogStatus, metric name, type, help)
@@ -58,9 +98,13 @@ def render_metrics(status: LogStatus) -> str:
     return "\n".join(lines) + "\n"
 
 
-def request_arrived() -> float | None:
-    """`time.monotonic()` when the current HTTP request reached the server; None outside a request."""
-    return _ARRIVED.get()
+def when_answered(record: Callable[[bool], None]) -> None:
+    """Run ``record(timed_out)`` once the current request's outcome is known; at once outside a request."""
+    outcome = _OUTCOME.get()
+    if outcome is None:
+        record(False)
+    else:
+        outcome.when_settled(record)
 
 
 def install(events: PredictionLog, drain: Callable[[], None]) -> bool:
@@ -86,14 +130,41 @@ def install(events: PredictionLog, drain: Callable[[], None]) -> bool:
             super().__init__(*args, **kwargs)
             add_routes(self, events.status, drain)
 
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                await super().__call__(scope, receive, send)
+                return
+            outcome = RequestOutcome()
+            token = _OUTCOME.set(outcome)
+            try:
+                await super().__call__(scope, receive, settling(outcome, send))
+            finally:
+                _OUTCOME.reset(token)
+                # no status line left (client gone, server error): rows computed still count as answered
+                waiting = outcome.settle(timed_out=False)
+                if waiting:
+                    await asyncio.to_thread(outcome.run, waiting)
+
     setattr(WithPredictionLog, _MARK, True)
     fastapi.FastAPI = WithPredictionLog
     return True
 
 
+def settling(outcome: RequestOutcome, send: Callable[[dict], Awaitable[None]]) -> Callable:
+    """`send` that settles the outcome (504: timed out) and spools what waited before the status leaves."""
+
+    async def send_settled(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            waiting = outcome.settle(timed_out=message["status"] == HTTP_TIMEOUT)
+            if waiting:
+                await asyncio.to_thread(outcome.run, waiting)
+        await send(message)
+
+    return send_settled
+
+
 def add_routes(app: Any, source: Callable[[], LogStatus], drain: Callable[[], None]) -> None:
-    """Add /health (ahead of MLflow's), /metrics, the shutdown drain and the arrival clock to an app."""
-    from fastapi import Request
+    """Add /health (ahead of MLflow's), /metrics and the shutdown drain to an app."""
     from fastapi.responses import Response
 
     async def health() -> Response:
@@ -107,12 +178,7 @@ def add_routes(app: Any, source: Callable[[], LogStatus], drain: Callable[[], No
     async def on_shutdown() -> None:
         await asyncio.to_thread(drain)
 
-    async def note_arrival(request: Request, call_next: Callable) -> Any:
-        _ARRIVED.set(time.monotonic())
-        return await call_next(request)
-
     app.get("/health")(health)
     app.get("/metrics")(metrics)
     app.router.on_shutdown.append(on_shutdown)
-    app.middleware("http")(note_arrival)
     logger.info("prediction log: /health (readiness) and /metrics installed; the spool drains at shutdown")

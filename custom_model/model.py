@@ -23,7 +23,6 @@ import mlflow
 import numpy as np
 import pandas as pd
 import yaml
-from mlflow.environment_variables import MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT
 from mlflow.models.signature import ModelSignature
 from mlflow.protos.databricks_pb2 import INTERNAL_ERROR
 from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
@@ -50,7 +49,7 @@ from custom_model.families import ModelFamily, load_model
 from custom_model.features.assemble import snapshot_features
 from custom_model.labels import model_feature_labels
 from custom_model.log_status import install as install_log_status
-from custom_model.log_status import request_arrived
+from custom_model.log_status import when_answered
 from custom_model.prediction_log import (
     EventBatch,
     PredictionLog,
@@ -362,7 +361,6 @@ class CreditScoringModel(mlflow.pyfunc.PythonModel):
         version = resolve_model_version(directory.parent.parent)
         self.scorer = Scorer(artifacts, model_version=version)
         self.events: PredictionLog | None = self._start_log()
-        self.request_timeout_s = served_request_timeout()
         # The row cap is a limit of the HTTP API; in-process callers (spark_udf, training) are not capped.
         serving = in_scoring_server()
         self.max_rows: int | None = MAX_ROWS_PER_REQUEST if serving else None
@@ -398,7 +396,6 @@ class CreditScoringModel(mlflow.pyfunc.PythonModel):
     ) -> pd.DataFrame:
         """Answer one row per input row; a malformed request raises INVALID_PARAMETER_VALUE (HTTP 400)."""
         started = time.perf_counter()
-        arrived = request_arrived()
         try:
             explain, top_k = parse_params(params)
             request = parse_request(model_input, max_rows=self.max_rows)
@@ -413,10 +410,7 @@ class CreditScoringModel(mlflow.pyfunc.PythonModel):
                 f"internal error while scoring ({type(error).__name__}); see the server log",
                 error_code=INTERNAL_ERROR,
             ) from None
-        elapsed_s = time.perf_counter() - started
-        in_server_s = elapsed_s if arrived is None else time.monotonic() - arrived
-        timed_out = self.request_timeout_s is not None and in_server_s >= self.request_timeout_s
-        self._record(request, answer, X, elapsed_s * 1000.0, timed_out=timed_out)
+        self._record(request, answer, X, (time.perf_counter() - started) * 1000.0)
         return answer
 
     def _record(
@@ -425,46 +419,38 @@ class CreditScoringModel(mlflow.pyfunc.PythonModel):
         answer: pd.DataFrame,
         X: np.ndarray,
         latency_ms: float,
-        *,
-        timed_out: bool,
     ) -> None:
-        """Hand the request's events to the background writer; never raises."""
-        if self.events is None:
+        """Spool the request's events once its HTTP answer is known (answered or timed out); never raises."""
+        events = self.events
+        if events is None:
             return
         try:
             scorer = self.scorer
-            self.events.record(
-                EventBatch(
-                    timestamp=now_utc(),
-                    model_name=scorer.artifacts.model_name,
-                    model_version=scorer.model_version,
-                    threshold=scorer.threshold,
-                    latency_ms=latency_ms,
-                    ids=request.ids,
-                    is_raw=request.is_raw,
-                    probabilities=answer["probability_default"].to_numpy(dtype=np.float64, na_value=np.nan),
-                    decisions=answer["decision"].tolist(),
-                    errors=answer["error"].tolist(),
-                    feature_names=[scorer.feature_names[j] for j in scorer.logged_features],
-                    feature_values=X[:, scorer.logged_features],
-                ),
-                timed_out=timed_out,
+            batch = EventBatch(
+                timestamp=now_utc(),
+                model_name=scorer.artifacts.model_name,
+                model_version=scorer.model_version,
+                threshold=scorer.threshold,
+                latency_ms=latency_ms,
+                ids=request.ids,
+                is_raw=request.is_raw,
+                probabilities=answer["probability_default"].to_numpy(dtype=np.float64, na_value=np.nan),
+                decisions=answer["decision"].tolist(),
+                errors=answer["error"].tolist(),
+                feature_names=[scorer.feature_names[j] for j in scorer.logged_features],
+                feature_values=X[:, scorer.logged_features],
             )
         except Exception:
             logger.exception("prediction log: could not queue events")
+            return
 
+        def record(timed_out: bool) -> None:
+            try:
+                events.record(batch, timed_out=timed_out)
+            except Exception:
+                logger.exception("prediction log: could not queue events")
 
-def served_request_timeout() -> float | None:
-    """Seconds after which `mlflow models serve` answers 504 instead; None when not under the server.
-
-    The scoring server sets MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT in its process and answers 504 if a request
-    takes longer, while `predict` (in a worker thread) runs on. Its clock starts when the request arrives
-    (`custom_model.log_status.request_arrived`, which includes the wait for a free thread); the few ms between
-    the end of `predict` and the answer leaving are the only window where a 504 goes unnoticed.
-    """
-    if not MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT.defined:
-        return None
-    return float(MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT.get())
+        when_answered(record)
 
 
 def _signature() -> ModelSignature:

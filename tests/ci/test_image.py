@@ -60,13 +60,13 @@ def _skip_without_podman() -> None:
     pytest.skip(message)
 
 
-def _skip_on_a_cold_cache(env: dict[str, str]) -> None:
+def _skip_on_a_cold_cache(env: dict[str, str], state: Path) -> None:
     """Outside CI, leave the first build (≈ 14 min) to `make image`; later ones take ≈ 3 min in the suite."""
     base = f"docker.io/library/python:{platform.python_version()}-slim"
     cached = subprocess.run(["podman", "image", "exists", base], env=env, capture_output=True, check=False)
     if cached.returncode != 0 and not in_ci():
         pytest.skip(
-            f"no {base} in {env['IMAGE_STATE']} yet: the first image build takes ≈ 14 min (debootstrap base, "
+            f"no {base} in {state} yet: the first image build takes ≈ 14 min (debootstrap base, "
             "pip inside build-docker); run `sudo make image` once, then this check takes ≈ 3 min"
         )
 
@@ -101,7 +101,7 @@ def built(tiny_model: TinyModel, tmp_path_factory: pytest.TempPathFactory) -> Bu
     state_home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     state = Path(os.environ.get("IMAGE_STATE") or Path(state_home) / "credit-scoring" / "podman")
     podman_env = _podman_env(state)
-    _skip_on_a_cold_cache(podman_env)
+    _skip_on_a_cold_cache(podman_env, state)
     api, ui = "localhost/credit-scoring-api:test", "localhost/credit-scoring-ui:test"
     env = {
         **os.environ,
