@@ -41,7 +41,7 @@ TEMPLATE = DOCS_DIR / "methodology.template.md"
 OUTPUT = DOCS_DIR / "methodology.md"
 FIGURES = (Artifact.COST_CURVE, Artifact.GLOBAL_IMPORTANCE_FIGURE)
 TOP_DRIFTED = 5
-#: Metric suffixes read on the parent run, once with the ``oof_`` and once with the ``holdout_`` prefix.
+#: Metric suffixes read on the parent run, once with the ``cv_`` and once with the ``holdout_`` prefix.
 CONTROL_METRICS = ("cost", "auc", "recall", "precision", "accuracy", "brier", "refusal_rate")
 HOLDOUT_COSTS = ("cost_at_0_5", "cost_at_bayes_threshold", "cost_accept_all", "cost_refuse_all")
 
@@ -147,7 +147,7 @@ def training_values(run: TrainingRun) -> dict[str, str]:
         "run_name": run.run_name or "(unnamed)",
         "run_date": run_date(run.start_time_ms),
     }
-    for prefix in ("oof", "holdout"):
+    for prefix in ("cv", "holdout"):
         for name in CONTROL_METRICS:
             digits = 4 if name in ("cost", "brier") else 3
             values[f"{prefix}_{name}"] = _num(_metric(m, f"{prefix}_{name}", rid), digits)

@@ -73,6 +73,8 @@ class TrialResult:
     metrics: dict[str, float]
     fit_seconds: float
     best_iterations: tuple[int, ...] = ()
+    #: When its cross-validation started (epoch seconds), so that its MLflow run shows its real duration.
+    started_at: float = 0.0
     oof: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False, compare=False)
     #: The fold models, kept only when asked (the final fit's, to be averaged).
     models: tuple[ModelFamily, ...] = field(default=(), repr=False, compare=False)
@@ -192,7 +194,7 @@ def evaluate_config(
     y_arr = y.to_numpy()
     oof = np.zeros(len(y))
     iterations: list[int] = []
-    start = time.perf_counter()
+    started_at, start = time.time(), time.perf_counter()
     if prepared is None:
         prepared = prepare_folds(cls, X, y, folds, config=config)
     fitted = _fit_folds(cls, params, prepared, config=config)
@@ -210,6 +212,7 @@ def evaluate_config(
         metrics=metrics,
         fit_seconds=seconds,
         best_iterations=tuple(iterations) if any(iterations) else (),
+        started_at=started_at,
         oof=oof,
         models=tuple(model for _, model in fitted) if keep_models else (),
     )

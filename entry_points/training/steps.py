@@ -44,6 +44,8 @@ from entry_points.training.search import (
 from entry_points.training.search import finalize as finalize_model
 from entry_points.training.settings import NO_SELECTION, TrainSettings
 from entry_points.training.tracking import (
+    HOLDOUT_PREFIX,
+    cv_metrics,
     experiment_name,
     log_csv,
     log_figure,
@@ -273,8 +275,8 @@ def _family_run(
             budget=budget,
         )
         best = result.best
-        mlflow.log_params(loggable_params(best.params, prefix="best_"))
-        mlflow.log_metrics({**best.metrics, "n_trials": len(result.trials)})
+        mlflow.log_params(loggable_params(best.params))
+        mlflow.log_metrics({**cv_metrics(best.metrics), "n_trials": len(result.trials)})
         mlflow.log_metric("search_seconds", time.perf_counter() - started)
         if result.stopped:
             mlflow.set_tag("search_stopped", result.stopped)
@@ -398,15 +400,14 @@ def log_evaluation(selection: Selection, evaluation: Evaluation) -> None:
     chosen = selection.chosen
     mlflow.log_metrics({f"oracle_selection_{k}": v for k, v in evaluation.oracle_selection.items()})
     mlflow.set_tag("chosen_family", chosen.family)
-    mlflow.log_params(loggable_params(chosen.params, prefix="chosen_"))
+    mlflow.log_params(loggable_params(chosen.params))
     if evaluation.model.rounds:
-        mlflow.log_param("chosen_num_boost_round", evaluation.model.rounds)
+        mlflow.log_param("num_boost_round", evaluation.model.rounds)
     if selection.final is not None:
         mlflow.log_param("final_model", selection.final.kind)
-    mlflow.log_metrics({f"oof_{k}": v for k, v in chosen.metrics.items()})
-    mlflow.log_metrics(
-        {"threshold": evaluation.threshold, **{f"holdout_{k}": v for k, v in evaluation.holdout.items()}}
-    )
+    mlflow.log_metrics(cv_metrics(chosen.metrics))
+    holdout = {f"{HOLDOUT_PREFIX}{k}": v for k, v in evaluation.holdout.items()}
+    mlflow.log_metrics({"threshold": evaluation.threshold, **holdout})
     mlflow.log_metrics({f"oracle_holdout_{k}": v for k, v in evaluation.oracle.items()})
 
 

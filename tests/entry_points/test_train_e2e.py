@@ -105,22 +105,53 @@ def test_parent_family_and_trial_runs_are_nested(trained: Trained) -> None:
         for trial in trials:
             assert trial.data.tags["kind"] == "trial"
             assert {
-                "cost",
+                "cv_cost",
                 "threshold",
-                "auc",
-                "accuracy",
-                "recall",
-                "precision",
-                "brier",
+                "cv_auc",
+                "cv_accuracy",
+                "cv_recall",
+                "cv_precision",
+                "cv_brier",
                 "fit_seconds",
             } <= set(trial.data.metrics)
             assert "imbalance" in trial.data.params
+            # the run lasts as long as the trial's cross-validation, not the few ms of logging it
+            duration_s = (trial.info.end_time - trial.info.start_time) / 1000
+            assert duration_s == pytest.approx(trial.data.metrics["fit_seconds"], abs=0.002)
+            assert family.info.start_time <= trial.info.start_time <= trial.info.end_time
         if family.data.tags["family"] != "dummy":
             # class weights and undersampling are both tried (the first two trials) and compared
             assert {"best_cost_imbalance_class_weight", "best_cost_imbalance_undersample"} <= set(
                 family.data.metrics
             )
-            assert family.data.metrics["cost"] == min(t.data.metrics["cost"] for t in trials)
+            assert family.data.metrics["cv_cost"] == min(t.data.metrics["cv_cost"] for t in trials)
+
+
+def test_one_name_per_figure_and_per_parameter_on_every_level(trained: Trained) -> None:
+    """One column of the MLflow UI compares parent, family and trial runs."""
+    client = MlflowClient()
+    parent = _parents(client)[0]
+    experiment = client.get_experiment(parent.info.experiment_id)
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+    runs = client.search_runs([parent.info.experiment_id], "tags.kind != 'training'")
+    chosen = parent.data.tags["chosen_family"]
+    family = next(
+        r
+        for r in runs
+        if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id and r.data.tags["family"] == chosen
+    )
+    trials = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == family.info.run_id]
+    best = min(trials, key=lambda r: r.data.metrics["cv_cost"])
+    for level in (parent, family, best):
+        metrics, params = level.data.metrics, level.data.params
+        assert {"cv_cost", "cv_auc", "threshold"} <= set(metrics), level.info.run_name
+        assert not any(k.startswith(("oof_", "best_num", "chosen_")) for k in [*metrics, *params])
+        assert set(best.data.params) - {"best_iterations"} <= set(params), level.info.run_name
+    # the family run carries its best trial's figures and configuration under the same names
+    assert family.data.metrics["cv_cost"] == best.data.metrics["cv_cost"]
+    assert {k: family.data.params[k] for k in best.data.params if k != "best_iterations"} == {
+        k: v for k, v in best.data.params.items() if k != "best_iterations"
+    }
 
 
 def test_parent_run_metrics_params_dataset_and_artifacts(trained: Trained) -> None:
@@ -129,8 +160,8 @@ def test_parent_run_metrics_params_dataset_and_artifacts(trained: Trained) -> No
     m, p = parent.data.metrics, parent.data.params
     assert p["cost_fn"] == "10" and p["cost_fp"] == "1" and p["families"] == "dummy,logreg,lightgbm"
     for key in (
-        "oof_cost",
-        "oof_auc",
+        "cv_cost",
+        "cv_auc",
         "threshold",
         "holdout_cost",
         "holdout_auc",
