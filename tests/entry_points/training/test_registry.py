@@ -12,6 +12,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from custom_model.contract import Alias
+from entry_points._mlflow import use_experiment
 from entry_points.training.registry import assign_alias, decide_alias
 from tests.support.mlflow_state import using_tracking_uri
 
@@ -39,7 +40,7 @@ class Broken(mlflow.pyfunc.PythonModel):
 def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MlflowClient]:
     monkeypatch.setenv("CREDIT_SCORING_PREDICTION_LOG", "none")
     with using_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}"):
-        mlflow.set_experiment("registry-test")
+        use_experiment("registry-test")  # artifacts beside the store, never in the working directory
         yield MlflowClient()
 
 
