@@ -9,8 +9,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${1:?usage: ci/champion.sh WORK_DIR}"
-MODEL_URI="models:/credit-scoring@champion"
 export PATH="$ROOT/.venv/bin:$PATH"
+MODEL_URI="$(python -c 'from custom_model.contract import model_uri; print(model_uri())')"   # the one home of the name and alias
 mkdir -p "$WORK"
 WORK="$(cd "$WORK" && pwd)"
 

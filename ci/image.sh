@@ -14,9 +14,9 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 IMAGE_WORK="${IMAGE_WORK:-$(mktemp -d -t credit-scoring-image.XXXXXX)}"
 API_IMAGE="${API_IMAGE:-localhost/credit-scoring-api:latest}"
 UI_IMAGE="${UI_IMAGE:-localhost/credit-scoring-ui:latest}"
-MODEL_URI="models:/credit-scoring@champion"
 export TRAIN_SCALE="${TRAIN_SCALE:-0.005}"
 export PATH="$ROOT/.venv/bin:$PATH"
+MODEL_URI="$(python -c 'from custom_model.contract import model_uri; print(model_uri())')"   # the one home of the name and alias
 mkdir -p "$IMAGE_WORK"
 start=$SECONDS
 

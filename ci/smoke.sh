@@ -13,6 +13,7 @@ SMOKE_PORT="${SMOKE_PORT:-5001}"
 SMOKE_TRAIN_ARGS="${SMOKE_TRAIN_ARGS:--P max_evals=2 -P n_folds=2 -P families=dummy,lightgbm}"
 SMOKE_SERVE_TIMEOUT="${SMOKE_SERVE_TIMEOUT:-120}"
 export PATH="$ROOT/.venv/bin:$PATH"   # `mlflow models serve` shells out to a bare uvicorn
+MODEL_URI="$(python -c 'from custom_model.contract import model_uri; print(model_uri())')"   # the one home of the name and alias
 export MLFLOW_TRACKING_URI="sqlite:///$SMOKE_DIR/mlflow.db"
 export CREDIT_SCORING_PREDICTION_LOG="sqlite:///$SMOKE_DIR/predictions.db"
 export MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false
@@ -39,8 +40,8 @@ step "2/4 train with a tiny budget and register credit-scoring@champion ($MLFLOW
 # shellcheck disable=SC2086  # SMOKE_TRAIN_ARGS is a list of -P options
 mlflow run "$ROOT" -e train --env-manager local -P data_dir="$SMOKE_DIR/data" -P seed=42 $SMOKE_TRAIN_ARGS
 
-step "3/4 serve models:/credit-scoring@champion on 127.0.0.1:$SMOKE_PORT"
-setsid mlflow models serve -m "models:/credit-scoring@champion" --env-manager local \
+step "3/4 serve $MODEL_URI on 127.0.0.1:$SMOKE_PORT"
+setsid mlflow models serve -m "$MODEL_URI" --env-manager local \
   -h 127.0.0.1 -p "$SMOKE_PORT" >"$SMOKE_DIR/model-server.log" 2>&1 &
 server_pid=$!
 deadline=$((SECONDS + SMOKE_SERVE_TIMEOUT))

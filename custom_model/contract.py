@@ -171,6 +171,11 @@ DEFAULT_API_TIMEOUT_S = 30.0
 # --- Paths: absolute, derived here, never from the current directory
 #: The project folder (this file is custom_model/contract.py in a checkout or an installed copy of it).
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+#: Where the jobs put tables by default: generated demo data, the downloaded real data.
+DEMO_DATA_DIR = PROJECT_DIR / "data" / "demo"
+#: Where the drift job writes its HTML and JSON reports by default.
+REPORTS_DIR = PROJECT_DIR / "reports"
+RAW_DATA_DIR = PROJECT_DIR / "data" / "raw"
 
 
 def default_tracking_uri() -> str:

@@ -28,6 +28,7 @@ from custom_model.contract import (
     DRIFT_JSON,
     PROJECT_DIR,
     REGISTERED_MODEL_NAME,
+    REPORTS_DIR,
     Alias,
     Artifact,
     default_tracking_uri,
@@ -296,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--tracking-uri",
         default=default_tracking_uri(),
     )
-    parser.add_argument("--drift-json", type=Path, default=PROJECT_DIR / "reports" / DRIFT_JSON)
+    parser.add_argument("--drift-json", type=Path, default=REPORTS_DIR / DRIFT_JSON)
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

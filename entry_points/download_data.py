@@ -25,6 +25,7 @@ import requests
 from tqdm import tqdm
 
 from custom_model import schema
+from custom_model.contract import RAW_DATA_DIR
 from custom_model.errors import DataSourceError
 from custom_model.io import read_table, tables_in_archive
 from entry_points._cli import DEBUG_EPILOG, configure_logging, run_entry_point
@@ -186,7 +187,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--url", default=DEFAULT_URL, help="zip to download (default: the OpenClassrooms file)"
     )
-    parser.add_argument("--output-dir", type=Path, default=Path("data/raw"), help="folder receiving the CSVs")
+    parser.add_argument("--output-dir", type=Path, default=RAW_DATA_DIR, help="folder receiving the CSVs")
     parser.add_argument(
         "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds to wait for a connection or data"
     )

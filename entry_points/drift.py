@@ -18,11 +18,12 @@ from pathlib import Path
 import mlflow
 
 from custom_model.contract import (
+    DEMO_DATA_DIR,
     DRIFT_WEBHOOK_ENV,
     MONITORED_FEATURES,
     PREDICTION_LOG_ENV,
-    PROJECT_DIR,
     REGISTERED_MODEL_NAME,
+    REPORTS_DIR,
     Alias,
     default_prediction_log_url,
 )
@@ -61,16 +62,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m entry_points.drift", description=__doc__.splitlines()[0], epilog=DEBUG_EPILOG
     )
-    p.add_argument(
-        "--data-dir", type=Path, default=PROJECT_DIR / "data" / "demo", help="tables: training + production"
-    )
+    p.add_argument("--data-dir", type=Path, default=DEMO_DATA_DIR, help="tables: training + production")
     p.add_argument("--source", choices=("test", "log"), default="test", help="current data: test or log")
     p.add_argument(
         "--top-n", type=int_param, default=MONITORED_FEATURES, help="most important features to test"
     )
-    p.add_argument(
-        "--output-dir", type=Path, default=PROJECT_DIR / "reports", help="where the reports are written"
-    )
+    p.add_argument("--output-dir", type=Path, default=REPORTS_DIR, help="where the reports are written")
     p.add_argument("--window-days", type=float, default=30.0, help="prediction-log window (source=log)")
     p.add_argument(
         "--prediction-log",

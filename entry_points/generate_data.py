@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from custom_model.contract import DEMO_DATA_DIR
 from entry_points import synthetic
 from entry_points._cli import DEBUG_EPILOG, configure_logging, int_param, run_entry_point
 from entry_points.synthetic.mechanisms import DEFAULT_MECHANISM, MECHANISMS
@@ -55,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=DEFAULT_MECHANISM,
         help=f"planted default mechanism (default {DEFAULT_MECHANISM}); the tables themselves do not change",
     )
-    parser.add_argument("--output-dir", type=Path, default=Path("data/demo"), help="folder to (re)create")
+    parser.add_argument("--output-dir", type=Path, default=DEMO_DATA_DIR, help="folder to (re)create")
     return parser.parse_args(argv)
 
 

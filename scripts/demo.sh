@@ -12,6 +12,7 @@ DEMO_DIR="${DEMO_DIR:-data/demo}"
 API_PORT="${API_PORT:-5001}"
 APP_PORT="${APP_PORT:-8501}"
 export PATH="$PWD/.venv/bin:$PATH"
+MODEL_URI="$(python -c 'from custom_model.contract import model_uri; print(model_uri())')"   # the one home of the name and alias
 export MLFLOW_TRACKING_URI="${MLFLOW_TRACKING_URI:-sqlite:///$PWD/mlflow.db}"
 export CREDIT_SCORING_API_URL="${CREDIT_SCORING_API_URL:-http://127.0.0.1:$API_PORT}"
 export CREDIT_SCORING_PREDICTION_LOG="${CREDIT_SCORING_PREDICTION_LOG:-sqlite:///$PWD/predictions.db}"
@@ -42,8 +43,8 @@ wait_for() {  # url, seconds
   done
 }
 
-step "4/5 serve models:/credit-scoring@champion on $CREDIT_SCORING_API_URL"
-setsid mlflow models serve -m "models:/credit-scoring@champion" --env-manager local \
+step "4/5 serve $MODEL_URI on $CREDIT_SCORING_API_URL"
+setsid mlflow models serve -m "$MODEL_URI" --env-manager local \
   -h 127.0.0.1 -p "$API_PORT" > data/model-server.log 2>&1 &
 pids+=($!)
 wait_for "$CREDIT_SCORING_API_URL/ping" 120

@@ -169,6 +169,69 @@ def test_default_paths_are_absolute_whatever_the_working_directory(
     assert contract.PROJECT_DIR == PROJECT_DIR
 
 
+def test_every_job_default_output_folder_is_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from another folder, each job's argparse defaults still point into the project folder."""
+    from entry_points import download_data, drift, generate_data
+
+    monkeypatch.chdir(tmp_path)
+    defaults = {
+        "generate_data --output-dir": generate_data.parse_args([]).output_dir,
+        "download_data --output-dir": download_data.parse_args([]).output_dir,
+        "drift --data-dir": drift.parse_args([]).data_dir,
+        "drift --output-dir": drift.parse_args([]).output_dir,
+    }
+    for option, path in defaults.items():
+        assert path.is_absolute() and PROJECT_DIR in path.parents, f"{option}: {path}"
+
+
+#: Which of our packages each package may import (the README's Layout rule); the client has its own test.
+ALLOWED_IMPORTS = {
+    "custom_model": {"custom_model"},
+    "drift": {"custom_model", "drift"},
+    "entry_points": {"custom_model", "drift", "entry_points"},
+}
+
+
+def our_imports(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """(line, top-level package) of every import of one of our packages."""
+    ours = {*ALLOWED_IMPORTS, "streamlit_client", "tests", "benchmarks", "docs", "ci"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        else:
+            continue
+        yield from ((node.lineno, n.split(".")[0]) for n in names if n.split(".")[0] in ours)
+
+
+def test_data_flows_one_way_jobs_then_drift_then_custom_model() -> None:
+    found = [
+        f"{relative(path)}:{line} imports {imported}"
+        for package, allowed in ALLOWED_IMPORTS.items()
+        for path in sorted((PROJECT_DIR / package).rglob("*.py"))
+        for line, imported in our_imports(parsed(path))
+        if imported not in allowed
+    ]
+    assert not found, "\n".join(found)
+    probe = ast.parse("from drift.report import x\nimport entry_points.train\nfrom . import y\nimport numpy")
+    assert [name for _, name in our_imports(probe)] == ["drift", "entry_points"]
+
+
+def test_files_that_cannot_import_the_contract_agree_with_it() -> None:
+    """MLproject and the CD workflow are YAML: their champion URI must be the contract's."""
+    mlproject = yaml.safe_load((PROJECT_DIR / "MLproject").read_text())["entry_points"]
+    assert mlproject["batch_score"]["parameters"]["model_uri"]["default"] == contract.model_uri()
+    cd = yaml.safe_load((PROJECT_DIR / ".github" / "workflows" / "cd.yml").read_text())
+    assert cd["env"]["MODEL_URI"] == contract.model_uri()
+    # the shell scripts ask the contract itself
+    for script in ("ci/champion.sh", "ci/image.sh", "ci/smoke.sh", "scripts/demo.sh"):
+        text = (PROJECT_DIR / script).read_text()
+        assert "from custom_model.contract import model_uri" in text, script
+        code = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+        assert not [line for line in code if contract.model_uri() in line], script
+
+
 def _train_entry() -> dict:
     return yaml.safe_load((PROJECT_DIR / "MLproject").read_text())["entry_points"]["train"]
 
