@@ -25,6 +25,7 @@ from streamlit_client.neighbours import (
     numeric_features,
 )
 from streamlit_client.registry import Champion, RegistryError, load_champion
+from streamlit_client.sign_in import signed_in
 from streamlit_client.views import (
     BATCH_HEADERS,
     BATCH_MAX_ROWS,
@@ -571,6 +572,8 @@ def main() -> None:
     for name, value in MLFLOW_HTTP_DEFAULTS.items():
         os.environ.setdefault(name, value)
     st.markdown(style.CSS, unsafe_allow_html=True)
+    if not signed_in():
+        return
     settings, tracking_uri, view = _sidebar()
     st.title("Credit scoring — client explorer")
     champion = _champion(tracking_uri)

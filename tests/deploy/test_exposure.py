@@ -119,3 +119,18 @@ def test_both_deployments_run_as_the_images_non_root_user():
         context = {**pod.get("securityContext", {}), **pod["containers"][0].get("securityContext", {})}
         assert context["runAsNonRoot"] is True
         assert context["runAsUser"] == IMAGE_UID, name
+
+
+def test_the_kubernetes_client_cannot_start_without_its_sign_in_settings():
+    """The client pod mounts the identity provider's settings where Streamlit reads secrets; not optional."""
+    pod = _k8s()["Deployment/credit-scoring-ui"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    dockerfile = (PROJECT_DIR / "streamlit_client" / "Dockerfile").read_text()
+    (workdir,) = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("WORKDIR ")]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    (mount,) = [m for m in container["volumeMounts"] if "secret" in volumes[m["name"]]]
+    assert mount["mountPath"] == f"{workdir}/.streamlit/secrets.toml" and mount["readOnly"] is True
+    assert mount["subPath"] == "secrets.toml"  # beside the image's config.toml, not over it
+    secret = volumes[mount["name"]]["secret"]
+    assert secret["optional"] is False
+    assert secret["items"] == [{"key": "secrets.toml", "path": "secrets.toml"}]
