@@ -39,9 +39,7 @@ def log_drift_run(
     }
     name = f"drift-{source}-{champion.name}-v{champion.version}"
     with mlflow.start_run(experiment_id=experiment_id, run_name=name, tags=tags) as run:
-        # under `mlflow run` this is the project's run, which already holds the MLproject parameters
-        logged = client.get_run(run.info.run_id).data.params
-        mlflow.log_params({k: str(v) for k, v in params.items() if k not in logged})
+        mlflow.log_params({k: str(v) for k, v in params.items()})
         metrics = {
             "drift_share": summary.drift_share,
             "n_features_tested": len(summary.tested_features),

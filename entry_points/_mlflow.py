@@ -7,6 +7,8 @@ current directory.
 from __future__ import annotations
 
 import contextlib
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import mlflow
@@ -50,3 +52,22 @@ def use_experiment(name: str) -> str:
     if experiment.tags.get(EXPERIMENT_KIND_TAG) != EXPERIMENT_KIND:
         client.set_experiment_tag(experiment.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
     return experiment.experiment_id
+
+
+def detach_launcher_run() -> str | None:
+    """Take the run `mlflow run` opened out of the environment and return its id (None outside `mlflow run`).
+
+    `mlflow run` passes its own run (MLFLOW_RUN_ID, MLFLOW_EXPERIMENT_ID, in the experiment it chose), which
+    `mlflow.start_run` would resume and which clashes with a job's own experiment; our jobs log their run in
+    the experiment of their data (training) or of the drift monitoring instead, and point the launcher to it.
+    """
+    os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+    return os.environ.pop("MLFLOW_RUN_ID", None)
+
+
+def link_launcher_run(launcher: str | None, tags: Mapping[str, str]) -> None:
+    """Tag the launcher run of `mlflow run` (if any) with where the job's own run is."""
+    if launcher:
+        client = MlflowClient()
+        for key, value in tags.items():
+            client.set_tag(launcher, key, value)

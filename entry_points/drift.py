@@ -33,7 +33,7 @@ from drift.sources import SCORE_COLUMN, Champion, DriftData, load_champion, log_
 from drift.summary import conclusion, write_outputs
 from drift.tracking import log_drift_run
 from entry_points._cli import DEBUG_EPILOG, configure_logging, int_param, run_entry_point
-from entry_points._mlflow import connect, use_experiment
+from entry_points._mlflow import connect, detach_launcher_run, link_launcher_run, use_experiment
 
 logger = logging.getLogger("entry_points.drift")
 
@@ -208,8 +208,11 @@ def fire_alerts(
         )
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the analysis, write and log the reports, fire alerts; return the exit code."""
+def run(args: argparse.Namespace, *, launcher: str | None = None) -> int:
+    """Run the analysis, write and log the reports, fire alerts; return the exit code.
+
+    ``launcher``: the run `mlflow run` opened, tagged with the drift run's id (`detach_launcher_run`).
+    """
     connect()
     champion = load_champion(alias=args.alias)
     features, labels = top_features(champion.importance, args.top_n)
@@ -241,6 +244,7 @@ def run(args: argparse.Namespace) -> int:
         alerts=alerts,
         source=args.source,
     )
+    link_launcher_run(launcher, {"drift_run_id": run_id, "drift_experiment": EXPERIMENT})
     print(conclusion(summary))
     for note in notes:
         print(f"Note: {note}")
@@ -261,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     configure_logging()
-    return run(parse_args(argv))
+    return run(parse_args(argv), launcher=detach_launcher_run())
 
 
 if __name__ == "__main__":

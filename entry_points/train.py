@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -19,13 +18,12 @@ from pathlib import Path
 
 import mlflow
 import pandas as pd
-from mlflow.tracking import MlflowClient
 from threadpoolctl import threadpool_limits
 
 from custom_model.contract import PROJECT_DIR, REGISTERED_MODEL_NAME, Alias, model_uri
 from custom_model.families import family_names
 from entry_points._cli import DEBUG_EPILOG, configure_logging, int_param, run_entry_point
-from entry_points._mlflow import connect, use_experiment
+from entry_points._mlflow import connect, detach_launcher_run, link_launcher_run, use_experiment
 from entry_points.synthetic.mechanisms import MECHANISMS
 from entry_points.training import steps
 from entry_points.training.data import load_training_data
@@ -201,14 +199,6 @@ def run(settings: TrainSettings, *, project_dir: Path = PROJECT_DIR) -> TrainRes
     )
 
 
-def _link_launcher_run(launcher: str, result: TrainResult) -> None:
-    """Point the run `mlflow run` opened (in the experiment of its choice) to the training run."""
-    tags = {"training_run_id": result.run_id, "training_experiment": result.experiment}
-    tags |= {"registered_version": result.version, "alias": result.alias.alias}
-    for key, value in tags.items():
-        MlflowClient().set_tag(launcher, key, value)
-
-
 def _print_outcome(result: TrainResult, uri: str) -> None:
     """The run, the model and its figures, the alias decision and how to serve it."""
     h, o = result.holdout_metrics, result.oracle_metrics
@@ -242,13 +232,10 @@ def _main(argv: list[str]) -> int:
     settings = parse_args(argv)
     uri = connect()
     logger.info("tracking store: %s", uri)
-    # `mlflow run` opens a launcher run in the experiment of its choice and passes it via the environment;
-    # the training run goes to the experiment of its data source instead, and the launcher points to it.
-    launcher = os.environ.pop("MLFLOW_RUN_ID", None)
-    os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+    launcher = detach_launcher_run()
     result = run(settings)
-    if launcher:
-        _link_launcher_run(launcher, result)
+    tags = {"training_run_id": result.run_id, "training_experiment": result.experiment}
+    link_launcher_run(launcher, tags | {"registered_version": result.version, "alias": result.alias.alias})
     _print_outcome(result, uri)
     return 0
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,6 +20,7 @@ from custom_model.contract import MONITORED_FEATURES, REGISTERED_MODEL_NAME, Art
 from drift.sources import SCORE_COLUMN, load_champion, top_features, training_reference
 from entry_points import drift as job
 from entry_points.drift import EXPERIMENT
+from tests.conftest import PROJECT_DIR
 from tests.drift.conftest import Receiver, copy_tables
 from tests.support.server import model_server
 from tests.support.tiny_model import TinyModel
@@ -157,3 +162,32 @@ def test_stored_reference_equals_the_one_rebuilt_from_the_tables(tiny_store: Tin
     assert Artifact.DRIFT_REFERENCE in stored_notes[0] and str(tiny_store.data_dir) in rebuilt_notes[0]
     assert list(stored.columns) == [*columns, SCORE_COLUMN]
     pd.testing.assert_frame_equal(stored, rebuilt.sort_index())
+
+
+def test_mlflow_run_of_the_entry_point_logs_the_drift_run_and_links_the_launcher(
+    tiny_store: TinyModel, tmp_path
+) -> None:
+    """As `make demo` runs it: `mlflow run` opens its own run, which the job must not try to resume."""
+    out = tmp_path / "reports"
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": tiny_store.tracking_uri,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    env.pop("MLFLOW_EXPERIMENT_ID", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "mlflow", "run", str(PROJECT_DIR), "-e", "drift", "--env-manager", "local",
+         "-P", f"data_dir={tiny_store.data_dir}", "-P", f"output_dir={out}",
+         "-P", "max_drift_share=0.99", "-P", "psi_alert_band=none"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "No alert rule fired." in done.stdout
+    client = MlflowClient(tiny_store.tracking_uri)
+    (launcher,) = client.search_runs(
+        [e.experiment_id for e in client.search_experiments()], "tags.drift_run_id != ''"
+    )
+    drift_run = client.get_run(launcher.data.tags["drift_run_id"])
+    assert client.get_experiment(drift_run.info.experiment_id).name == EXPERIMENT
+    assert drift_run.data.tags["model_version"] == tiny_store.version
+    assert (out / "data_drift.json").is_file()
