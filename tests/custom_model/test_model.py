@@ -32,6 +32,7 @@ from custom_model.model import (
     save_artifacts,
 )
 from custom_model.request import parse_request
+from tests.conftest import PROJECT_DIR
 from tests.support.scoring_data import TinyScoring, build_tiny_scoring, raw_application_row
 
 
@@ -188,6 +189,10 @@ def test_logged_model_loads_and_answers_like_the_scorer(
     assert (model_dir / "code" / "custom_model" / "model.py").is_file()
     requirements = (model_dir / "requirements.txt").read_text()
     assert "lightgbm==4.7.0" in requirements and "mlflow==3.17.2" in requirements
+    # the Postgres URL the deploy docs recommend needs its driver wherever the model is served (images, conda)
+    ours = (PROJECT_DIR / "requirements.txt").read_text().splitlines()
+    pinned = {line for line in ours if "psycopg" in line}
+    assert pinned == {"psycopg==3.3.9", "psycopg-binary==3.3.9"} and pinned <= set(requirements.splitlines())
     events = registry / "events.db"
     monkeypatch.setenv(PREDICTION_LOG_ENV, f"sqlite:///{events}")
     monkeypatch.delenv(MODEL_VERSION_ENV, raising=False)
