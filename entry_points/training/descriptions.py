@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from custom_model.contract import ID_COLUMN
+from custom_model.domains import DOMAINS
+
 #: MLflow shows this tag as the run's description ("Description" box of the run page).
 RUN_DESCRIPTION_TAG = "mlflow.note.content"
 
@@ -51,8 +54,18 @@ def run_description(lines: list[str], *, version: str, alias: str, reason: str) 
     )
 
 
+def accepted_columns() -> list[str]:
+    """The request's columns as the model version page shows them: the id, then every field and its domain."""
+    return [
+        "",
+        "Accepted columns (any other column is refused; a value outside its domain gets a per-row error):",
+        f"- `{ID_COLUMN}` (required): the client's id, a whole number (a known client is scored from file)",
+        *(f"- `{name}` (optional): {domain.describe()}" for name, domain in DOMAINS.items()),
+    ]
+
+
 def version_description(lines: list[str], *, run_id: str, alias: str, reason: str) -> str:
-    """Description of the model version: the headline, its run, and how to call it."""
+    """Description of the model version: the headline, its run, how to call it and the accepted columns."""
     return "\n".join(
         [
             *lines,
@@ -61,5 +74,6 @@ def version_description(lines: list[str], *, run_id: str, alias: str, reason: st
             "`SK_ID_CURR` (known client) and optionally any application_test field (new application); see "
             "the input example of this version. Answer: probability, threshold, decision, reasons "
             "(log-odds).",
+            *accepted_columns(),
         ]
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mlflow import MlflowClient
 
 from custom_model.contract import REGISTERED_MODEL_NAME
+from custom_model.domains import DOMAINS
 from entry_points._mlflow import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG
 from entry_points.training.descriptions import RUN_DESCRIPTION_TAG, headline
 
@@ -54,4 +55,7 @@ def test_a_tiny_training_tags_its_experiment_and_describes_its_run_and_version(t
     version = client.get_model_version(REGISTERED_MODEL_NAME, tiny_model.version)
     assert f"business cost **{cost}** per client" in version.description
     assert f"Training run `{tiny_model.run_id}`" in version.description
-    assert "SK_ID_CURR" in version.description
+    assert "SK_ID_CURR` (required)" in version.description
+    # every accepted field is documented with its valid domain, as the API checks it
+    assert "- `EXT_SOURCE_2` (optional): from 0 to 1" in version.description
+    assert version.description.count("(optional): ") == len(DOMAINS)
