@@ -44,11 +44,6 @@ def to_display(feature: str, values: pd.Series) -> pd.Series:
     return numbers
 
 
-def short_label(label: str, width: int = 38) -> str:
-    """Cut a long label for an axis (the full label stays in the hover text and the summary)."""
-    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
-
-
 def axis_title(label: str, feature: str) -> str:
     """Axis title with the unit."""
     return f"{label} ({feature_unit(feature)})"
@@ -175,7 +170,7 @@ def distribution_chart(
         color_discrete_map=DECISION_COLOURS,
         pattern_shape_map=DECISION_PATTERNS,
         category_orders={"decision": levels},
-        labels={"value": axis_title(short_label(label, 60), feature), "decision": title},
+        labels={"value": wrap_label(axis_title(label, feature), 60), "decision": title},
     )
     fig.update_yaxes(title="Number of clients", row=1, col=1)
     if client_value is not None:
@@ -190,7 +185,7 @@ def distribution_chart(
             yanchor="bottom",
             bgcolor="white",
         )
-    return _layout(fig, title=f"{short_label(label, 60)}: {levels[0]} vs {levels[1]}", height=500)
+    return _layout(fig, title=wrap_label(f"{label}: {levels[0]} vs {levels[1]}", 70), height=520)
 
 
 def scatter_chart(
@@ -222,8 +217,8 @@ def scatter_chart(
         category_orders={"decision": levels},
         opacity=0.7,
         labels={
-            "x": axis_title(short_label(labels[x], 50), x),
-            "y": axis_title(short_label(labels[y], 40), y),
+            "x": wrap_label(axis_title(labels[x], x), 60),
+            "y": wrap_label(axis_title(labels[y], y), 40),
             "decision": title,
         },
     )
@@ -239,7 +234,7 @@ def scatter_chart(
                 name="★ This client",
             )
         )
-    return _layout(fig, title=f"{short_label(labels[x])} and {short_label(labels[y])}", height=500)
+    return _layout(fig, title=wrap_label(f"{labels[x]} and {labels[y]}", 70), height=520)
 
 
 def what_if_chart(

@@ -17,7 +17,6 @@ from streamlit_client.charts import (
     importance_chart,
     points_chart,
     scatter_chart,
-    short_label,
     to_display,
     what_if_chart,
     wrap_label,
@@ -42,10 +41,20 @@ def test_days_are_shown_as_positive_years_and_other_features_unchanged() -> None
     assert shown.iloc[0] == 12.0 and shown.iloc[1:].isna().all()
 
 
-def test_a_long_label_is_cut_with_an_ellipsis_and_a_short_one_kept() -> None:
-    assert short_label("Age", width=5) == "Age"
-    assert short_label("Credit bureau: days", width=10) == "Credit bu…"
-    assert len(short_label("x" * 100)) == 38
+def test_long_labels_are_wrapped_whole_in_chart_and_axis_titles() -> None:
+    long = {
+        "AMT_CREDIT": "Credit amount / price of the goods bought with the loan, as the application states it",
+        "EXT_SOURCE_3": "External score 3 (a normalised score from another data source)",
+    }
+    reference = pd.DataFrame(
+        {"AMT_CREDIT": [1.0, 2.0, 3.0], "EXT_SOURCE_3": [0.1, 0.5, 0.9], "decision": ["accepted"] * 3}
+    )
+    fig = scatter_chart(reference, "AMT_CREDIT", "EXT_SOURCE_3", long, None)
+    texts = [fig.layout.title.text, fig.layout.xaxis.title.text, fig.layout.yaxis.title.text]
+    assert not any("…" in t for t in texts)
+    for label in long.values():  # every word of both labels is in the title, lines broken between words
+        assert label in fig.layout.title.text.replace("<br>", " ")
+    assert long["AMT_CREDIT"] in fig.layout.xaxis.title.text.replace("<br>", " ")
 
 
 def test_gauge_runs_to_three_times_the_limit_with_the_limit_between_two_bands() -> None:
