@@ -44,6 +44,8 @@ class Artifact(_Name):
     GLOBAL_IMPORTANCE = "global_importance.csv"
     GLOBAL_IMPORTANCE_FIGURE = "global_importance.png"
     REFERENCE_SAMPLE = "reference_sample.parquet"
+    #: Ids of the production clients (application_test) the model's client files hold: the app's picker.
+    CURRENT_APPLICANTS = "current_applicants.csv"
     DRIFT_REFERENCE = "drift_reference.parquet"
     FEATURES = "features.txt"
     FAMILY_COMPARISON = "family_comparison.csv"

@@ -129,33 +129,50 @@ def _champion(tracking_uri: str) -> Champion | None:
     return champion
 
 
+def _known_clients(champion: Champion | None) -> dict[int, str]:
+    """Every client the app can list, with what it is: current applicants first, then past clients."""
+    if champion is None:
+        return {}
+    known = {int(i): "current applicant" for i in champion.applicants}
+    if champion.reference is not None:
+        past = sorted(int(i) for i in champion.reference[ID_COLUMN])
+        known |= {i: "past client (reference sample)" for i in past if i not in known}
+    return known
+
+
+def _clear_typed_id() -> None:
+    st.session_state["typed_id"] = ""
+
+
 def _pick_client(champion: Champion | None) -> int | None:
-    """Searchable list of the reference clients plus a free-text id; the page URL can pre-select one."""
-    ids = [] if champion is None or champion.reference is None else sorted(champion.reference["SK_ID_CURR"])
-    ids = [int(i) for i in ids]
+    """One list of the known clients plus a typed id, kept in step; the page URL can pre-select one."""
+    known = _known_clients(champion)
+    ids = list(known)
     if "picked_id" not in st.session_state:  # first run of the session: the page URL may pre-select a client
         wanted = st.query_params.get("client", "")
         wanted_id = int(wanted) if wanted.isdigit() else None
-        st.session_state["picked_id"] = wanted_id if wanted_id in ids else (ids[0] if ids else None)
-        st.session_state["typed_id"] = "" if wanted_id in ids else wanted
+        st.session_state["picked_id"] = wanted_id if wanted_id in known else (ids[0] if ids else None)
+        st.session_state["typed_id"] = "" if wanted_id in known else wanted
+    example = ids[0] if ids else None
     left, right = st.columns(2)
+    # the typed id first, so that the list shows that client too (or none when it does not hold it)
+    typed = right.text_input(
+        "…or type any client id", placeholder=f"e.g. {example}" if example else "", key="typed_id"
+    ).strip()
+    if typed.isdigit():
+        st.session_state["picked_id"] = int(typed) if int(typed) in known else None
     picked = left.selectbox(
-        "Client from the reference sample (type to search)",
+        "Client: current applicants, then past clients (type to search)",
         options=ids,
-        placeholder="No reference sample available",
+        format_func=lambda i: f"{i} — {known[i]}",
+        placeholder="the typed id is not in this list" if typed else "No client list available",
         key="picked_id",
+        on_change=_clear_typed_id,
     )
-    example = ids[0] if ids else 100002
-    typed = right.text_input("…or type any client id", placeholder=f"e.g. {example}", key="typed_id").strip()
-    if typed:
-        if not typed.isdigit():
-            st.error(f"“{typed}” is not a client id: expected a whole number such as {example}.")
-            return None
-        chosen = int(typed)
-        if chosen != picked:
-            st.caption(f"Showing the typed client {chosen}; clear the box to use the list again.")
-    else:
-        chosen = picked
+    if typed and not typed.isdigit():
+        st.error(f"“{typed}” is not a client id: expected a whole number such as {example or 100002}.")
+        return None
+    chosen = int(typed) if typed else picked
     if chosen is not None:
         st.query_params["client"] = str(chosen)
     return chosen

@@ -18,7 +18,7 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.models import Model
 
-from custom_model.contract import IMPORTANCE_COLUMNS, REGISTERED_MODEL_NAME, Alias, Artifact
+from custom_model.contract import ID_COLUMN, IMPORTANCE_COLUMNS, REGISTERED_MODEL_NAME, Alias, Artifact
 from streamlit_client.errors import RegistryError
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ class Champion:
     reference: pd.DataFrame | None
     input_columns: tuple[str, ...] | None = None
     problems: tuple[str, ...] = field(default=())
+    #: Ids of the production clients (current applicants); empty for a run that did not log them.
+    applicants: tuple[int, ...] = ()
 
 
 def _find_artifact(client: mlflow.MlflowClient, run_id: str, filename: str) -> str | None:
@@ -84,6 +86,14 @@ def read_reference(path: Path) -> pd.DataFrame:
     if missing:
         raise RegistryError(f"{path.name}: missing column(s) {missing}; got {list(frame.columns)[:20]}")
     return frame.reset_index(drop=True)
+
+
+def read_applicants(path: Path) -> tuple[int, ...]:
+    """Read current_applicants.csv: one SK_ID_CURR per line, sorted."""
+    frame = pd.read_csv(path)
+    if ID_COLUMN not in frame.columns:
+        raise RegistryError(f"{path.name}: missing column {ID_COLUMN}; got {list(frame.columns)[:20]}")
+    return tuple(sorted(int(i) for i in frame[ID_COLUMN]))
 
 
 def _example_columns(example: dict[str, Any]) -> tuple[str, ...]:
@@ -168,6 +178,13 @@ def load_champion(
                 logger.warning("artifact %s of run %s unreadable: %s", filename, run_id, exc)
                 problems.append(f"{filename}: {exc}")
                 loaded[filename] = None
+        try:  # optional: the runs of older versions did not log it
+            applicants = read_applicants(
+                _download(client, run_id, Artifact.CURRENT_APPLICANTS, tracking_uri, Path(tmp))
+            )
+        except (RegistryError, MlflowException, OSError, ValueError) as exc:
+            logger.info("no current applicants in run %s: %s", run_id, exc)
+            applicants = ()
     try:
         input_columns: tuple[str, ...] | None = read_input_columns(client, version, tracking_uri)
     except (RegistryError, MlflowException, OSError, ValueError) as exc:
@@ -183,4 +200,5 @@ def load_champion(
         reference=loaded[Artifact.REFERENCE_SAMPLE],
         input_columns=input_columns,
         problems=tuple(problems),
+        applicants=applicants,
     )

@@ -175,7 +175,7 @@ def select_features(prepared: Prepared, settings: TrainSettings) -> Prepared:
 
 
 def log_inputs(source: Source, data: TrainingData, prepared: Prepared, settings: TrainSettings) -> None:
-    """Parameters, tags, the training dataset and the feature list on the parent run."""
+    """Parameters, tags, the training dataset, the feature list and the current applicants' ids."""
     mlflow.set_tags({"kind": "training", "data_dir": str(source.data_dir), "synthetic": str(data.synthetic)})
     params = {
         "data_dir": str(source.data_dir),
@@ -204,6 +204,7 @@ def log_inputs(source: Source, data: TrainingData, prepared: Prepared, settings:
     )
     mlflow.log_input(dataset, context="training")
     mlflow.log_text("\n".join(prepared.X_sel.columns), Artifact.FEATURES)
+    log_csv(data.tables.application_test[[schema.ID_CURR]], Artifact.CURRENT_APPLICANTS)
 
 
 def search(prepared: Prepared, settings: TrainSettings, *, synthetic: bool) -> Selection:

@@ -88,8 +88,28 @@ def test_unknown_and_malformed_client_ids_get_a_clear_message(app_env: ServedMod
 
     at.text_input(key="typed_id").set_value("12ab").run()
     assert not at.exception
-    example = int(app_env.reference["SK_ID_CURR"].min())
+    applicants = pd.read_csv(app_env.model.data_dir / "application_test.csv", usecols=["SK_ID_CURR"])
+    example = int(applicants["SK_ID_CURR"].min())  # the first of the list: a real current applicant
     assert at.error[0].value == f"“12ab” is not a client id: expected a whole number such as {example}."
+
+
+def test_the_list_covers_current_applicants_and_follows_a_typed_id(app_env: ServedModel) -> None:
+    applicants = pd.read_csv(app_env.model.data_dir / "application_test.csv", usecols=["SK_ID_CURR"])
+    current = sorted(int(i) for i in applicants["SK_ID_CURR"])
+    past = sorted(int(i) for i in app_env.reference["SK_ID_CURR"])
+    at = _app("decision", current[3])
+    picker = at.selectbox(key="picked_id")
+    assert list(picker.options[: len(current)]) == [f"{i} — current applicant" for i in current]
+    assert f"{past[0]} — past client (reference sample)" in picker.options
+    assert picker.value == current[3] and f"**Client {current[3]}** —" in _texts(at)
+    # a typed id that the list holds is shown selected; one it does not hold leaves the list empty
+    at.text_input(key="typed_id").set_value(str(past[0])).run()
+    assert at.selectbox(key="picked_id").value == past[0]
+    at.text_input(key="typed_id").set_value("999999999").run()
+    assert at.selectbox(key="picked_id").value is None
+    # choosing from the list again clears the typed id
+    at.selectbox(key="picked_id").set_value(current[0]).run()
+    assert at.text_input(key="typed_id").value == "" and at.selectbox(key="picked_id").value == current[0]
 
 
 def test_understand_the_score_shows_local_contributions_beside_global_importance(
