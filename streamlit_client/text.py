@@ -199,8 +199,13 @@ def distribution_summary(
     refused: Sequence[float],
     groups: tuple[str, str] = ("accepted clients", "refused clients"),
 ) -> str:
-    """Summary under the distribution chart: where the client sits in each group (good side first)."""
+    """Summary under the distribution chart: where the client sits among all clients, then in each group."""
     parts = []
+    everyone = sorted(v for v in [*accepted, *refused] if v is not None and math.isfinite(v))
+    if client_value is not None and everyone:
+        share = 100 * sum(v <= client_value for v in everyone) / len(everyone)
+        median, n = statistics.median(everyone), len(everyone)
+        parts.append(f"{share:.0f} % of all {n:,} clients (median {median:,.3g}) are at or below it")
     for name, values in ((groups[0], accepted), (groups[1], refused)):
         finite = sorted(v for v in values if v is not None and math.isfinite(v))
         if not finite:

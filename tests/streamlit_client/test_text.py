@@ -61,6 +61,7 @@ def test_distribution_summary_counts_the_share_at_or_below_the_client() -> None:
     )
     assert summary == (
         "Chart in words: this client's Annual income is 3 currency units; "
+        "50 % of all 6 clients (median 3.5) are at or below it; "
         "75 % of accepted clients (median 2.5) are at or below it; "
         "0 % of refused clients (median 5.5) are at or below it."
     )
