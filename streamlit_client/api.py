@@ -153,8 +153,9 @@ def post_invocations(
             continue
         if response.status_code >= 400:
             raise ApiRequestError(
-                f"The scoring API refused the request (HTTP {response.status_code}): "
-                f"{_error_message(response)}"
+                f"The scoring service could not score this: {_error_message(response)}. Check the values "
+                f"entered; if this message does not say what to change, tell IT support (HTTP "
+                f"{response.status_code})."
             )
         try:
             body = response.json()

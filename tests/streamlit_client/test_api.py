@@ -17,6 +17,7 @@ import pytest
 from custom_model.contract import ANSWER_COLUMNS
 from streamlit_client import api
 from streamlit_client.errors import ApiRequestError, ApiUnavailableError
+from tests.streamlit_client.conftest import ServedModel
 
 
 def test_build_request_turns_missing_values_into_null_and_numpy_into_python() -> None:
@@ -171,3 +172,16 @@ def test_parse_explanation_accepts_an_empty_or_missing_explanation() -> None:
     assert api.parse_explanation(None) == ()
     assert api.parse_explanation("[]") == ()
     assert api.parse_explanation(math.nan) == ()
+
+
+def test_a_refused_request_is_explained_in_the_officers_words_with_the_apis_reason(
+    served_model: ServedModel,
+) -> None:
+    settings = api.ApiSettings(url=served_model.url)
+    payload = api.build_request(pd.DataFrame({"SK_ID_CURR": [1], "AMT_CREDIT": ["twenty thousand"]}))
+    with pytest.raises(ApiRequestError) as raised:
+        api.score(payload, settings)
+    message = str(raised.value)
+    assert message.startswith("The scoring service could not score this: ")
+    assert "AMT_CREDIT" in message and "twenty thousand" in message  # the API's own reason, naming the cell
+    assert message.endswith("tell IT support (HTTP 400).")
