@@ -49,6 +49,8 @@ class Artifact(_Name):
     DRIFT_REFERENCE = "drift_reference.parquet"
     FEATURES = "features.txt"
     FAMILY_COMPARISON = "family_comparison.csv"
+    #: Approval rate, disparate impact, TPR/FPR, cost and calibration by gender and age band (holdout).
+    FAIRNESS = "fairness.csv"
     ROC_CURVE = "roc_curve.png"
     COST_CURVE = "cost_vs_threshold.png"
     CONFUSION_MATRIX = "confusion_matrix.png"

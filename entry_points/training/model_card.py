@@ -11,6 +11,7 @@ import pandas as pd
 
 from custom_model.contract import Artifact
 from custom_model.cost import bayes_threshold
+from entry_points.training.fairness import DISPARATE_IMPACT_FLOOR, MIN_GROUP_SIZE
 
 #: Out-of-fold AUC above which real-data results are suspicious (best Kaggle solutions ≈ 0.80).
 REAL_DATA_AUC_ALARM = 0.82
@@ -41,6 +42,8 @@ class CardFacts:
     n_folds: int
     max_evals: int
     seed: int
+    #: The holdout's fairness table (`entry_points.training.fairness`), when measured.
+    fairness: pd.DataFrame | None = None
 
 
 def markdown_table(frame: pd.DataFrame, *, digits: int = 4) -> str:
@@ -151,6 +154,31 @@ out-of-fold probabilities; the Bayes threshold for calibrated probabilities woul
 {_oracle_text(facts)}"""
 
 
+def _fairness_section(facts: CardFacts) -> str:
+    """Decisions by gender and age band on the holdout (measured, not yet a promotion gate)."""
+    if facts.fairness is None:
+        return ""
+    floor = DISPARATE_IMPACT_FLOOR
+    low = facts.fairness[
+        (facts.fairness["disparate_impact"] < floor) & (facts.fairness["n"] >= MIN_GROUP_SIZE)
+    ]
+    verdict = (
+        "No group of at least {n} clients is approved at less than {f:.0%} of the most-approved group's rate."
+        if low.empty
+        else "Approved at less than {f:.0%} of the most-approved group's rate: "
+        + ", ".join(f"{r.attribute} {r.group} ({r.disparate_impact:.2f})" for r in low.itertuples())
+        + " (groups of at least {n} clients)."
+    ).format(n=MIN_GROUP_SIZE, f=floor)
+    return f"""## Fairness (holdout)
+Disparate impact = approval rate / the most-approved group's (four-fifths rule: flag below {floor:g});
+TPR = share of defaulters refused, FPR = share of good payers refused; calibration: mean predicted
+probability vs observed default rate. Measured and logged (`{Artifact.FAIRNESS}`, metrics
+`fairness_di_min_*`); not yet a gate of the promotion. {verdict}
+
+{markdown_table(facts.fairness, digits=3)}
+"""
+
+
 def _limits_section(facts: CardFacts) -> str:
     """Calibration and the limits of the model."""
     synthetic_limit = (
@@ -183,6 +211,7 @@ def render_model_card(facts: CardFacts) -> str:
             "# Model card: credit-scoring\n",
             _data_section(facts),
             _model_section(facts),
+            _fairness_section(facts),
             _limits_section(facts),
         ]
     )

@@ -26,6 +26,7 @@ from custom_model.labels import model_feature_labels
 from custom_model.preprocessing import FeaturePreprocessor
 from entry_points.training import descriptions, plots
 from entry_points.training.data import TrainingData, check_no_forbidden_features, generate_demo
+from entry_points.training.fairness import DISPARATE_IMPACT_FLOOR, Fairness, fairness_table
 from entry_points.training.importance import global_importance, reference_sample
 from entry_points.training.model_card import REAL_DATA_AUC_ALARM, CardFacts, render_model_card
 from entry_points.training.registry import AliasDecision, assign_alias
@@ -115,6 +116,7 @@ class Explanations:
     monitored: tuple[str, ...]
     sample: pd.DataFrame
     raw_hold: pd.DataFrame
+    fairness: Fairness
 
 
 @dataclass(frozen=True)
@@ -415,7 +417,7 @@ def log_evaluation(selection: Selection, evaluation: Evaluation) -> None:
 def explain(
     evaluation: Evaluation, prepared: Prepared, data: TrainingData, settings: TrainSettings
 ) -> Explanations:
-    """Global importance (mean |SHAP| on the holdout), the monitored features and the reference sample."""
+    """Global importance (mean |SHAP| on the holdout), monitored features, reference sample, fairness."""
     labels = model_feature_labels(prepared.X_hold.columns, prepared.preprocessor.feature_labels_)
     importance = global_importance(evaluation.model, prepared.X_hold, labels=labels)
     top = importance["feature"].head(TOP_FEATURES_IN_SAMPLE).tolist()
@@ -433,7 +435,11 @@ def explain(
         seed=settings.seed,
     )
     monitored = tuple(importance["feature"].head(MONITORED_FEATURES))
-    return Explanations(importance, monitored, sample, raw_hold)
+    costs = {"cost_fn": settings.cost_fn, "cost_fp": settings.cost_fp}
+    fair = fairness_table(
+        raw_hold, prepared.y_hold.to_numpy(), evaluation.proba_hold, threshold=evaluation.threshold, **costs
+    )
+    return Explanations(importance, monitored, sample, raw_hold, fair)
 
 
 def drift_reference(X_sel: pd.DataFrame, X_hold: pd.DataFrame, monitored: tuple[str, ...]) -> pd.DataFrame:
@@ -463,13 +469,22 @@ def log_figures(selection: Selection, evaluation: Evaluation, prepared: Prepared
 
 
 def log_explanations(explanations: Explanations, prepared: Prepared) -> None:
-    """Global importance (table and figure), the drift reference and the reference sample."""
+    """Global importance (table and figure), the drift reference, the reference sample and fairness."""
     log_csv(explanations.importance, Artifact.GLOBAL_IMPORTANCE)
     log_parquet(
         drift_reference(prepared.X_sel, prepared.X_hold, explanations.monitored), Artifact.DRIFT_REFERENCE
     )
     log_figure(plots.importance_figure(explanations.importance), Artifact.GLOBAL_IMPORTANCE_FIGURE)
     log_parquet(explanations.sample, Artifact.REFERENCE_SAMPLE)
+    log_csv(explanations.fairness.table, Artifact.FAIRNESS)
+    mlflow.log_metrics(explanations.fairness.metrics())
+    for attribute in explanations.fairness.flagged():
+        logger.warning(
+            "fairness: by %s, a group is approved at %.2f of the most-approved group's rate (below %.1f)",
+            attribute,
+            explanations.fairness.min_disparate_impact[attribute],
+            DISPARATE_IMPACT_FLOOR,
+        )
 
 
 def log_model_card(
@@ -505,6 +520,7 @@ def log_model_card(
         n_folds=settings.n_folds,
         max_evals=settings.max_evals,
         seed=settings.seed,
+        fairness=explanations.fairness.table,
     )
     mlflow.log_text(render_model_card(card), Artifact.MODEL_CARD)
 

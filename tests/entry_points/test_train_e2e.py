@@ -80,6 +80,10 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
         yield Trained(uri, data_dir, outputs)
 
 
+def p_int(params: dict, name: str) -> int:
+    return int(float(params[name]))
+
+
 def _parents(client: MlflowClient) -> list:
     """Parent (training) runs, oldest first."""
     exp = client.get_experiment_by_name("credit-scoring/data")
@@ -187,6 +191,8 @@ def test_parent_run_metrics_params_dataset_and_artifacts(trained: Trained) -> No
         "calibration_curve.png",
         "family_comparison.csv",
         "features.txt",
+        "fairness.csv",
+        "current_applicants.csv",
     } <= names
     local = Path(
         mlflow.artifacts.download_artifacts(run_id=parent.info.run_id, artifact_path="", dst_path=None)
@@ -201,6 +207,14 @@ def test_parent_run_metrics_params_dataset_and_artifacts(trained: Trained) -> No
     assert set(sample["decision"]) <= {"accepted", "refused"}
     card = (local / "model_card.md").read_text()
     assert "Chosen model" in card and f"{m['threshold']:.3f}" in card and "Limits" in card
+    fair = pd.read_csv(local / "fairness.csv")
+    assert set(fair["attribute"]) == {"gender", "age"} and fair["n"].sum() == 2 * p_int(p, "n_holdout_rows")
+    judged = fair[fair["n"] >= 30]
+    for attribute in ("gender", "age"):
+        rows = judged[judged["attribute"] == attribute]
+        assert m[f"fairness_di_min_{attribute}"] == pytest.approx(rows["disparate_impact"].min())
+        assert rows["disparate_impact"].max() == pytest.approx(1.0)  # relative to the most-approved group
+    assert "## Fairness (holdout)" in card and "four-fifths rule" in card
     comparison = pd.read_csv(local / "family_comparison.csv")
     assert sorted(comparison["family"]) == ["dummy", "lightgbm", "logreg"]
     assert comparison["oof_cost"].is_monotonic_increasing
