@@ -49,11 +49,13 @@ def champion(tmp_path_factory: pytest.TempPathFactory, tiny_model: TinyModel) ->
 
 
 def _boosters_probability(champion: Champion, X: np.ndarray) -> np.ndarray:
-    """The bare LightGBM booster's probability, or sigmoid(mean log-odds) of a fold average's boosters."""
+    """The bare LightGBM boosters' probability (fold average: mean log-odds), Platt-scaled if calibrated."""
     model = champion.artifacts.model
+    slope, intercept = getattr(model, "slope", 1.0), getattr(model, "intercept", 0.0)
+    model = getattr(model, "inner", model)
     boosters = [m.booster_ for m in getattr(model, "members", (model,))]
     logits = [np.log(p / (1 - p)) for p in (b.predict(X) for b in boosters)]
-    return 1 / (1 + np.exp(-np.mean(logits, axis=0)))
+    return 1 / (1 + np.exp(-(slope * np.mean(logits, axis=0) + intercept)))
 
 
 def test_champion_answers_like_its_booster_at_its_logged_threshold(champion: Champion) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from custom_model.errors import CreditScoringError
 from custom_model.families.average import FoldAverage
 from custom_model.families.base import IMBALANCE_METHODS, FinalFit, FitSettings, ModelFamily, SearchSpace
+from custom_model.families.calibrated import PlattCalibrated
 from custom_model.families.dummy import Dummy
 from custom_model.families.lightgbm import LightGBM
 from custom_model.families.logreg import LogisticRegression
@@ -17,7 +18,7 @@ from custom_model.families.logreg import LogisticRegression
 #: Name → class, in simple-to-complex order (the order of comparison tables and of `--families`).
 REGISTRY: dict[str, type[ModelFamily]] = {cls.name: cls for cls in (Dummy, LogisticRegression, LightGBM)}
 #: Models built from fitted members of a family (never searched), loadable like the families.
-COMPOSITES: dict[str, type[ModelFamily]] = {FoldAverage.name: FoldAverage}
+COMPOSITES: dict[str, type[ModelFamily]] = {cls.name: cls for cls in (FoldAverage, PlattCalibrated)}
 
 __all__ = [
     "COMPOSITES",
@@ -27,6 +28,7 @@ __all__ = [
     "FitSettings",
     "FoldAverage",
     "ModelFamily",
+    "PlattCalibrated",
     "SearchSpace",
     "family_class",
     "family_names",

@@ -15,15 +15,9 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
-from custom_model.families.base import ModelFamily, SearchSpace
+from custom_model.families.base import ModelFamily, SearchSpace, logit, sigmoid
 
 _META = "members.json"
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    """Log-odds of probabilities (clipped off 0 and 1 so that it stays finite)."""
-    p = np.clip(np.asarray(p, dtype=np.float64), 1e-15, 1 - 1e-15)
-    return np.log(p / (1 - p))
 
 
 class FoldAverage(ModelFamily):
@@ -49,8 +43,8 @@ class FoldAverage(ModelFamily):
 
     def predict_proba(self, X: pd.DataFrame | np.ndarray, *, num_threads: int = 1) -> np.ndarray:
         """sigmoid(mean of the members' log-odds)."""
-        logits = np.mean([_logit(m.predict_proba(X, num_threads=num_threads)) for m in self.members], axis=0)
-        return 1 / (1 + np.exp(-logits))
+        logits = np.mean([logit(m.predict_proba(X, num_threads=num_threads)) for m in self.members], axis=0)
+        return sigmoid(logits)
 
     def contributions(self, X: pd.DataFrame | np.ndarray, *, num_threads: int = 1) -> np.ndarray:
         """Mean of the members' contributions (base value last): each row sums to the served log-odds."""

@@ -81,6 +81,17 @@ def undersample(index: np.ndarray, y: np.ndarray, *, seed: int) -> np.ndarray:
     return np.sort(np.concatenate([pos, kept]))
 
 
+def logit(p: np.ndarray) -> np.ndarray:
+    """Log-odds of probabilities (clipped off 0 and 1 so that it stays finite)."""
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-15, 1 - 1e-15)
+    return np.log(p / (1 - p))
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Probability of log-odds ``z``."""
+    return 1 / (1 + np.exp(-np.asarray(z, dtype=np.float64)))
+
+
 def as_matrix(X: pd.DataFrame | np.ndarray) -> np.ndarray:
     """Float64 matrix of an all-numeric feature frame (the served model passes arrays, not frames)."""
     if isinstance(X, pd.DataFrame):

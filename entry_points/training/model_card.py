@@ -44,6 +44,8 @@ class CardFacts:
     seed: int
     #: The holdout's fairness table (`entry_points.training.fairness`), when measured.
     fairness: pd.DataFrame | None = None
+    #: The calibration of the served probabilities (`entry_points.training.calibration`): "platt" or "none".
+    calibration: str = "none"
 
 
 def markdown_table(frame: pd.DataFrame, *, digits: int = 4) -> str:
@@ -187,12 +189,19 @@ def _limits_section(facts: CardFacts) -> str:
         if facts.synthetic
         else ""
     )
+    method = (
+        "Platt scaling of the log-odds, fitted on the out-of-fold probabilities (it lowered their log loss)"
+        if facts.calibration == "platt"
+        else "none (Platt scaling of the out-of-fold log-odds did not lower their log loss)"
+    )
+    bayes = bayes_threshold(facts.cost_fn, facts.cost_fp)
     return f"""## Calibration
-Brier score on the holdout {_metric(facts.holdout, "brier")}; mean predicted probability
-{_metric(facts.holdout, "mean_proba")} vs observed default rate {_metric(facts.holdout, "default_rate")}.
-Class weights and undersampling inflate probabilities: read `probability_default` as a score ranked against
-the threshold, not as a default frequency, unless the calibration curve (`{Artifact.CALIBRATION_CURVE}`)
-says otherwise.
+Calibration: {method}; the threshold was tuned on the calibrated out-of-fold probabilities. On the holdout:
+expected calibration error {_metric(facts.holdout, "ece")} (10 equal-width bins), Brier score
+{_metric(facts.holdout, "brier")}, mean predicted probability {_metric(facts.holdout, "mean_proba")} vs
+observed default rate {_metric(facts.holdout, "default_rate")}; reliability diagram:
+`{Artifact.CALIBRATION_CURVE}`. The tuned threshold {facts.threshold:.3f} compares with the Bayes
+threshold of a calibrated model, cost_FP / (cost_FP + cost_FN) = {bayes:.3f}.
 
 ## Limits
 - Cost weights are the brief's assumption ({facts.cost_fn:g}:{facts.cost_fp:g}); a different ratio moves the

@@ -25,6 +25,7 @@ from custom_model.features.assemble import client_snapshot
 from custom_model.labels import model_feature_labels
 from custom_model.preprocessing import FeaturePreprocessor
 from entry_points.training import descriptions, plots
+from entry_points.training.calibration import Calibration, calibrate, expected_calibration_error
 from entry_points.training.data import TrainingData, check_no_forbidden_features, generate_demo
 from entry_points.training.fairness import DISPARATE_IMPACT_FLOOR, Fairness, fairness_table
 from entry_points.training.importance import global_importance, reference_sample
@@ -93,6 +94,7 @@ class Selection:
     chosen: TrialResult
     folds: list[tuple[np.ndarray, np.ndarray]] = field(repr=False, default_factory=list)
     final: FinalModel | None = None
+    calibration: Calibration | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,8 @@ def log_inputs(source: Source, data: TrainingData, prepared: Prepared, settings:
         "n_holdout_rows": len(prepared.X_hold),
     }
     mlflow.log_params(loggable_params(params))
+    # the threshold a perfectly calibrated model would use: compare with the tuned `threshold`
+    mlflow.log_metric("bayes_threshold", bayes_threshold(settings.cost_fn, settings.cost_fp))
     train = data.tables.application_train
     dataset = mlflow.data.from_pandas(
         train,
@@ -232,7 +236,7 @@ def search(prepared: Prepared, settings: TrainSettings, *, synthetic: bool) -> S
 
 
 def finalize(selection: Selection, prepared: Prepared, settings: TrainSettings) -> Selection:
-    """The chosen configuration's final fit (`search.finalize`): the model to serve and its own CV."""
+    """The chosen configuration's final fit (`search.finalize`) and calibration: the served model, its CV."""
     final = finalize_model(
         selection.chosen,
         prepared.X_sel,
@@ -241,10 +245,17 @@ def finalize(selection: Selection, prepared: Prepared, settings: TrainSettings) 
         config=settings.search,
         final=settings.final,
     )
+    final, calibration = calibrate(final, prepared.y_sel.to_numpy(), config=settings.search)
     logger.info(
-        "serving the %s of %s (out-of-fold cost %.4f)", final.kind, final.trial.family, final.trial.cost
+        "serving the %s of %s, calibration %s (out-of-fold log loss %.4f → %.4f, cost %.4f)",
+        final.kind,
+        final.trial.family,
+        calibration.method,
+        calibration.log_loss_before,
+        calibration.log_loss_after,
+        final.trial.cost,
     )
-    return replace(selection, chosen=final.trial, final=final)
+    return replace(selection, chosen=final.trial, final=final, calibration=calibration)
 
 
 def _family_deadline(families_left: list[str], deadline: float | None) -> float | None:
@@ -381,6 +392,7 @@ def holdout_metrics(y: np.ndarray, proba: np.ndarray, *, threshold: float, setti
         **control_metrics(y, proba, threshold),
         "mean_proba": float(np.mean(proba)),
         "default_rate": float(np.mean(y)),
+        "ece": expected_calibration_error(y, proba),
     }
 
 
@@ -408,6 +420,13 @@ def log_evaluation(selection: Selection, evaluation: Evaluation) -> None:
         mlflow.log_param("num_boost_round", evaluation.model.rounds)
     if selection.final is not None:
         mlflow.log_param("final_model", selection.final.kind)
+    if selection.calibration is not None:
+        calibration = selection.calibration
+        mlflow.log_params(
+            {"calibration": calibration.method, "calibration_slope": f"{calibration.slope:.6g}"}
+        )
+        mlflow.log_params({"calibration_intercept": f"{calibration.intercept:.6g}"})
+        mlflow.log_metrics(calibration.metrics())
     mlflow.log_metrics(cv_metrics(chosen.metrics))
     holdout = {f"{HOLDOUT_PREFIX}{k}": v for k, v in evaluation.holdout.items()}
     mlflow.log_metrics({"threshold": evaluation.threshold, **holdout})
@@ -521,6 +540,7 @@ def log_model_card(
         max_evals=settings.max_evals,
         seed=settings.seed,
         fairness=explanations.fairness.table,
+        calibration=selection.calibration.method if selection.calibration else "none",
     )
     mlflow.log_text(render_model_card(card), Artifact.MODEL_CARD)
 

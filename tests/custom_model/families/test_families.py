@@ -17,6 +17,7 @@ from custom_model.families import (
     FitSettings,
     FoldAverage,
     ModelFamily,
+    PlattCalibrated,
     SearchSpace,
     family_class,
     load_model,
@@ -216,3 +217,28 @@ def test_a_fold_average_is_served_with_its_explanations_by_the_scoring_model(tmp
     np.testing.assert_allclose(answer["probability_default"], average.predict_proba(inputs), rtol=1e-12)
     contrib = average.contributions(inputs.to_numpy() if hasattr(inputs, "to_numpy") else inputs)
     np.testing.assert_allclose(answer["base_value"], contrib[:, -1], rtol=1e-9)
+
+
+def test_a_platt_calibrated_model_rescales_the_log_odds_and_its_contributions_add_up_to_them(
+    tmp_path: Path,
+) -> None:
+    X, y = planted()
+    inner = _fold_average(X, y)
+    calibrated = PlattCalibrated(inner, slope=0.8, intercept=-0.3)
+    raw = np.log(inner.predict_proba(X) / (1 - inner.predict_proba(X)))
+    proba = calibrated.predict_proba(X)
+    np.testing.assert_allclose(np.log(proba / (1 - proba)), 0.8 * raw - 0.3, rtol=1e-9, atol=1e-9)
+    contrib = calibrated.contributions(X.to_numpy())
+    inner_contrib = inner.contributions(X.to_numpy())
+    np.testing.assert_allclose(contrib[:, :-1], 0.8 * inner_contrib[:, :-1], rtol=1e-12)
+    np.testing.assert_allclose(contrib[:, -1], 0.8 * inner_contrib[:, -1] - 0.3, rtol=1e-12)
+    # the reasons still add up to the served (calibrated) log-odds
+    np.testing.assert_allclose(contrib.sum(axis=1), np.log(proba / (1 - proba)), rtol=1e-6, atol=1e-9)
+    same = np.argsort(proba, kind="stable"), np.argsort(inner.predict_proba(X), kind="stable")
+    assert np.array_equal(*same)  # the ranking is unchanged
+    calibrated.save(tmp_path)
+    loaded = load_model(PlattCalibrated.name, tmp_path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), proba)
+    np.testing.assert_array_equal(loaded.contributions(X.to_numpy()), contrib)
+    with pytest.raises(ValueError, match="slope > 0"):
+        PlattCalibrated(inner, slope=-1.0, intercept=0.0)
