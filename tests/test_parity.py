@@ -1,7 +1,9 @@
 """Same seed → the same model as before a refactor: thresholds, costs, metrics and served answers.
 
 tests/data/parity.json was written by `python -m tests.support.parity --write` on the code before the
-architecture step of issue 11 (commit 57c888d); regenerate it only for a change meant to alter the model.
+architecture step of issue 11 (commit 57c888d), which it matched after the step; it was written again when the
+served probabilities became calibrated (issue 16: Platt scaling changes probabilities, thresholds and
+contributions on purpose). Regenerate it only for a change meant to alter the model, and say so in the commit.
 """
 
 from __future__ import annotations
