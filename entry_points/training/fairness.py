@@ -1,4 +1,4 @@
-"""Fairness of the decisions on the holdout, by gender and by age band: measured and logged, not yet gated.
+"""Fairness of the decisions on the holdout, by gender and by age band: measured, logged and gated on gender.
 
 Credit scoring is a high-risk use under the EU AI Act: a lender must show that refusals do not fall unfairly
 on a group. For each group of CODE_GENDER and of age (< 25, 25–40, 40–60, ≥ 60 years) the table gives the
@@ -6,6 +6,12 @@ approval rate, the disparate-impact ratio (approval rate / the most-approved gro
 flags < 0.8), the true- and false-positive rates of the refusals (equal opportunity: a defaulter is refused, a
 good payer is not), the business cost per client and the calibration (mean predicted probability vs observed
 default rate).
+
+The promotion gate (`Fairness.gate`): a version whose lowest disparate-impact ratio by **gender** is below the
+four-fifths floor never becomes @champion; it stays @challenger with the reason. Age is measured and shown but
+not gated: default risk really differs with age and the EU consumer-credit rules allow pricing it when
+justified, whereas nothing justifies refusing one gender more often; a reviewer reads the age figures in the
+model card.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ GENDER, DAYS_BIRTH = "CODE_GENDER", "DAYS_BIRTH"
 AGE_BANDS = ((0, 25, "< 25"), (25, 40, "25–40"), (40, 60, "40–60"), (60, 200, "≥ 60"))
 #: The four-fifths rule: a group approved at less than 80 % of the most-approved group's rate is flagged.
 DISPARATE_IMPACT_FLOOR = 0.8
+#: The attributes whose disparate impact blocks a promotion to @champion.
+GATED_ATTRIBUTES = ("gender",)
 #: Groups smaller than this are reported but not used for the minimum ratio (too noisy to judge).
 MIN_GROUP_SIZE = 30
 DAYS_PER_YEAR = 365.25
@@ -46,6 +54,17 @@ class Fairness:
     def flagged(self) -> list[str]:
         """Attributes whose lowest ratio is below the four-fifths floor."""
         return [k for k, v in self.min_disparate_impact.items() if v < DISPARATE_IMPACT_FLOOR]
+
+    def gate(self) -> str | None:
+        """Why this model must not become @champion (a gated attribute below the floor), or None."""
+        failed = [a for a in self.flagged() if a in GATED_ATTRIBUTES]
+        if not failed:
+            return None
+        worst = "; ".join(
+            f"disparate impact by {a} {self.min_disparate_impact[a]:.2f} < {DISPARATE_IMPACT_FLOOR:g}"
+            for a in failed
+        )
+        return f"fairness gate: {worst} (four-fifths rule, holdout)"
 
 
 def age_band(days_birth: pd.Series) -> pd.Series:

@@ -157,7 +157,7 @@ out-of-fold probabilities; the Bayes threshold for calibrated probabilities woul
 
 
 def _fairness_section(facts: CardFacts) -> str:
-    """Decisions by gender and age band on the holdout (measured, not yet a promotion gate)."""
+    """Decisions by gender and age band on the holdout, and the promotion gate on gender."""
     if facts.fairness is None:
         return ""
     floor = DISPARATE_IMPACT_FLOOR
@@ -175,7 +175,8 @@ def _fairness_section(facts: CardFacts) -> str:
 Disparate impact = approval rate / the most-approved group's (four-fifths rule: flag below {floor:g});
 TPR = share of defaulters refused, FPR = share of good payers refused; calibration: mean predicted
 probability vs observed default rate. Measured and logged (`{Artifact.FAIRNESS}`, metrics
-`fairness_di_min_*`); not yet a gate of the promotion. {verdict}
+`fairness_di_min_*`). Gate: a disparate impact by gender below {floor:g} keeps a version from @champion;
+age is shown, not gated (risk really differs with age). {verdict}
 
 {markdown_table(facts.fairness, digits=3)}
 """

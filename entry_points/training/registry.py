@@ -1,4 +1,5 @@
-"""Champion/challenger rule of the Model Registry: the alias moves only when the holdout cost improves."""
+"""Champion/challenger rule of the Model Registry: the alias moves only when the holdout cost improves
+and the fairness gate holds."""
 
 from __future__ import annotations
 
@@ -68,10 +69,18 @@ def assign_alias(
     y: np.ndarray,
     cost_fn: float,
     cost_fp: float,
+    blocked: str | None = None,
 ) -> AliasDecision:
-    """Compare the new version with the current champion on the same holdout rows and set the alias."""
+    """Compare the new version with the current champion on the same holdout rows and set the alias.
+
+    ``blocked``: why the version may not become champion whatever its cost (the fairness gate); it then
+    becomes @challenger with that reason, and the champion stays.
+    """
     current = champion_version(client, name)
     champion_cost: float | None = None
+    if blocked:
+        client.set_registered_model_alias(name, Alias.CHALLENGER, version)
+        return AliasDecision(Alias.CHALLENGER, version, new_cost, current, None, blocked)
     if current is None:
         reason = "no champion yet"
     elif current == version:

@@ -563,8 +563,11 @@ def register(
         y=prepared.y_hold.to_numpy(),
         cost_fn=settings.cost_fn,
         cost_fp=settings.cost_fp,
+        blocked=explanations.fairness.gate(),
     )
-    mlflow.set_tags({"registered_version": version, "alias": decision.alias})
+    gate = explanations.fairness.gate() or "passed"
+    mlflow.set_tags({"registered_version": version, "alias": decision.alias, "fairness_gate": gate})
+    MlflowClient().set_model_version_tag(REGISTERED_MODEL_NAME, version, "fairness_gate", gate)
     if decision.champion_cost is not None:
         mlflow.log_metric("champion_holdout_cost", decision.champion_cost)
     describe(version, decision, evaluation, prepared)

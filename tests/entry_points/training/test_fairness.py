@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from mlflow.tracking import MlflowClient
 
+from custom_model.contract import REGISTERED_MODEL_NAME, Alias
+from entry_points.synthetic import generate_tables, write_tables
+from entry_points.train import TrainSettings, run
 from entry_points.training import fairness
 from entry_points.training.fairness import age_band, fairness_table
+from tests.support.mlflow_state import using_tracking_uri
 
 YEAR = 365.25
 
@@ -63,3 +71,51 @@ def test_a_small_group_is_reported_but_not_judged() -> None:
     assert table.loc[("gender", "XNA"), "n"] == 1 and table.loc[("gender", "XNA"), "disparate_impact"] == 0
     assert result.min_disparate_impact["gender"] == pytest.approx((20 / 40) / (30 / 39))
     assert fairness.MIN_GROUP_SIZE > 1
+
+
+def test_the_gate_blocks_on_gender_only() -> None:
+    raw, y, proba = _holdout()
+    unfair = fairness_table(raw, y, proba, threshold=0.5, cost_fn=10, cost_fp=1)
+    assert unfair.gate() == "fairness gate: disparate impact by gender 0.67 < 0.8 (four-fifths rule, holdout)"
+    # the same refusals by age band instead: measured and flagged, not gated
+    by_age = raw.assign(CODE_GENDER="F", DAYS_BIRTH=[int(-30 * YEAR)] * 40 + [int(-65 * YEAR)] * 40)
+    aged = fairness_table(by_age, y, proba, threshold=0.5, cost_fn=10, cost_fp=1)
+    assert aged.flagged() == ["age"] and aged.gate() is None
+
+
+def _plant_gender_bias(source: Path, target: Path, *, seed: int = 0) -> None:
+    """Copy tables, then make defaulters men 9 times in 10 and good payers 15 times in 100."""
+    shutil.copytree(source, target)
+    path = target / "application_train.csv"
+    train = pd.read_csv(path)
+    rng = np.random.default_rng(seed)
+    share_men = np.where(train["TARGET"] == 1, 0.9, 0.15)
+    train["CODE_GENDER"] = np.where(rng.random(len(train)) < share_men, "M", "F")
+    train.to_csv(path, index=False)
+
+
+def _train(data_dir: Path, workdir: Path):
+    settings = TrainSettings(
+        data_dir=data_dir, max_evals=2, n_folds=2, seed=0, families=("lightgbm",), max_rounds=100
+    )
+    with using_tracking_uri(f"sqlite:///{workdir / 'mlflow.db'}"):
+        result = run(settings, project_dir=workdir)
+        tags = MlflowClient().get_model_version(REGISTERED_MODEL_NAME, result.version).tags
+    return result, tags
+
+
+@pytest.mark.slow
+def test_a_model_refusing_men_more_is_kept_from_champion_and_a_fair_one_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CREDIT_SCORING_PREDICTION_LOG", "none")
+    write_tables(generate_tables(0.01, 4), tmp_path / "fair")
+    _plant_gender_bias(tmp_path / "fair", tmp_path / "unfair")
+
+    fair, fair_tags = _train(tmp_path / "fair", tmp_path / "fair-run")
+    assert fair.alias.alias == Alias.CHAMPION and fair_tags["fairness_gate"] == "passed"
+
+    unfair, unfair_tags = _train(tmp_path / "unfair", tmp_path / "unfair-run")
+    assert unfair.alias.alias == Alias.CHALLENGER
+    assert unfair.alias.reason.startswith("fairness gate: disparate impact by gender 0.")
+    assert unfair_tags["fairness_gate"] == unfair.alias.reason

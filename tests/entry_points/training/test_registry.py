@@ -88,3 +88,16 @@ def test_alias_moves_only_on_a_strictly_lower_cost() -> None:
     assert decide_alias(0.49, 0.50) == Alias.CHAMPION
     assert decide_alias(0.50, 0.50) == Alias.CHALLENGER  # a tie keeps the serving model
     assert decide_alias(0.60, 0.50) == Alias.CHALLENGER
+
+
+def test_a_version_blocked_by_the_fairness_gate_stays_challenger_at_any_cost(client: MlflowClient) -> None:
+    v1 = _register(RefuseEveryone())
+    _assign(client, v1, new_cost=0.75)
+    v2 = _register(RefuseEveryone())
+    reason = "fairness gate: disparate impact by gender 0.62 < 0.8 (four-fifths rule, holdout)"
+    decision = assign_alias(
+        client, NAME, v2, new_cost=0.01, raw_rows=ROWS, y=Y, cost_fn=10, cost_fp=1, blocked=reason
+    )
+    assert decision.alias == Alias.CHALLENGER and decision.reason == reason
+    aliases = {k: str(v) for k, v in client.get_registered_model(NAME).aliases.items()}
+    assert aliases == {Alias.CHAMPION: v1, Alias.CHALLENGER: v2}
