@@ -73,6 +73,9 @@ ORACLE_SPLIT = "SPLIT"
 # --- Drift outputs
 DRIFT_HTML = "data_drift.html"
 DRIFT_JSON = "data_drift.json"
+#: The shadow comparison of @challenger against the champion's logged decisions (`mlflow run . -e shadow`).
+SHADOW_HTML = "shadow.html"
+SHADOW_JSON = "shadow.json"
 
 # --- Scoring request and answer
 #: Client id column: required on every request row, first column of every answer.

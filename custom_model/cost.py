@@ -81,6 +81,24 @@ def cost_per_client(fn: np.ndarray | int, fp: np.ndarray | int, n: int, *, cost_
     return (cost_fn * fn + cost_fp * fp) / n
 
 
+def expected_decisions_cost(
+    true_probability: np.ndarray,
+    refused: np.ndarray,
+    *,
+    cost_fn: float = DEFAULT_COST_FN,
+    cost_fp: float = DEFAULT_COST_FP,
+) -> float:
+    """Expected cost per client of decisions when the true default probabilities are known (generated data).
+
+    An accepted client costs cost_fn with its probability of default, a refused one cost_fp with the
+    probability that it would have repaid.
+    """
+    _check_costs(cost_fn, cost_fp)
+    p = np.asarray(true_probability, dtype=np.float64)
+    refused = np.asarray(refused).astype(bool)
+    return float(np.mean(np.where(refused, cost_fp * (1 - p), cost_fn * p)))
+
+
 def decisions_cost(
     y_true: np.ndarray,
     refused: np.ndarray,

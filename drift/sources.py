@@ -31,6 +31,7 @@ from custom_model.contract import (
     REGISTERED_MODEL_NAME,
     Alias,
     Artifact,
+    EventStatus,
 )
 from custom_model.errors import DataSourceError, SchemaError
 from custom_model.features.assemble import build_features
@@ -246,9 +247,8 @@ def table_data(data_dir: Path, champion: Champion, columns: list[str]) -> DriftD
     return DriftData(reference, current, tuple(notes))
 
 
-def read_prediction_log(url: str, *, window_days: float, now: datetime | None = None) -> pd.DataFrame:
-    """Scored events of the last ``window_days`` days: model inputs + score, indexed by SK_ID_CURR."""
-    since = (now or now_utc()) - timedelta(days=window_days)
+def _scored_events(url: str, columns: list[str], *, since: datetime) -> pd.DataFrame:
+    """``columns`` of the prediction log's scored events since ``since`` (no error, a probability)."""
     engine = sa.create_engine(url)
     try:
         if not sa.inspect(engine).has_table(TABLE_NAME):
@@ -257,13 +257,9 @@ def read_prediction_log(url: str, *, window_days: float, now: datetime | None = 
                 "request with CREDIT_SCORING_PREDICTION_LOG pointing here?)"
             )
         table = sa.Table(TABLE_NAME, sa.MetaData(), autoload_with=engine)
-        query = sa.select(
-            table.c.timestamp,
-            table.c.model_version,
-            table.c.sk_id_curr,
-            table.c.probability_default,
-            table.c.features,
-        ).where(table.c.timestamp >= since, table.c.error.is_(None), table.c.probability_default.is_not(None))
+        query = sa.select(*(table.c[name] for name in columns)).where(
+            table.c.timestamp >= since, table.c.error.is_(None), table.c.probability_default.is_not(None)
+        )
         with engine.connect() as connection:
             events = pd.read_sql(query, connection)
     except sa.exc.SQLAlchemyError as error:
@@ -272,9 +268,17 @@ def read_prediction_log(url: str, *, window_days: float, now: datetime | None = 
         engine.dispose()
     if events.empty:
         raise DataSourceError(
-            f"prediction log {_safe(url)}: no scored event since {since:%Y-%m-%d %H:%M} UTC "
-            f"(window {window_days:g} days); nothing to compare"
+            f"prediction log {_safe(url)}: no scored event since {since:%Y-%m-%d %H:%M} UTC; "
+            "nothing to compare"
         )
+    return events
+
+
+def read_prediction_log(url: str, *, window_days: float, now: datetime | None = None) -> pd.DataFrame:
+    """Scored events of the last ``window_days`` days: model inputs + score, indexed by SK_ID_CURR."""
+    since = (now or now_utc()) - timedelta(days=window_days)
+    columns = ["timestamp", "model_version", "sk_id_curr", "probability_default", "features"]
+    events = _scored_events(url, columns, since=since)
     features = pd.DataFrame.from_records([json.loads(text) if text else {} for text in events["features"]])
     features = features.apply(pd.to_numeric, errors="coerce")
     frame = pd.concat([features, events[[SCORE_COLUMN]].astype(float)], axis=1)
@@ -285,6 +289,24 @@ def read_prediction_log(url: str, *, window_days: float, now: datetime | None = 
         "prediction log: %d scored events since %s UTC", len(frame), since.isoformat(timespec="minutes")
     )
     return frame
+
+
+def read_answered_events(url: str, *, window_days: float, now: datetime | None = None) -> pd.DataFrame:
+    """The decisions the API gave in the last ``window_days`` days (answered, not timed out), oldest first."""
+    since = (now or now_utc()) - timedelta(days=window_days)
+    columns = [
+        "id",
+        "timestamp",
+        "model_version",
+        "sk_id_curr",
+        "input_kind",
+        "status",
+        "probability_default",
+    ]
+    events = _scored_events(url, [*columns, "decision"], since=since)
+    answered = events[events["status"].fillna(EventStatus.ANSWERED) == EventStatus.ANSWERED]
+    logger.info("prediction log: %d answered events since %s UTC", len(answered), since.isoformat())
+    return answered.rename(columns={"id": "event_order"}).reset_index(drop=True)
 
 
 def _safe(url: str) -> str:

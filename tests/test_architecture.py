@@ -14,7 +14,16 @@ import pytest
 import yaml
 
 from custom_model import contract
-from custom_model.contract import ANSWER_COLUMNS, DRIFT_HTML, DRIFT_JSON, ORACLE_FILE, Alias, Artifact
+from custom_model.contract import (
+    ANSWER_COLUMNS,
+    DRIFT_HTML,
+    DRIFT_JSON,
+    ORACLE_FILE,
+    SHADOW_HTML,
+    SHADOW_JSON,
+    Alias,
+    Artifact,
+)
 from entry_points.train import parse_args
 from entry_points.training.settings import DEFAULTS
 
@@ -56,7 +65,8 @@ def relative(path: Path) -> str:
 
 
 def test_shared_file_names_and_aliases_are_written_only_in_the_contract() -> None:
-    names = {a.value for a in Artifact} | {ORACLE_FILE, DRIFT_HTML, DRIFT_JSON} | {a.value for a in Alias}
+    files = {ORACLE_FILE, DRIFT_HTML, DRIFT_JSON, SHADOW_HTML, SHADOW_JSON}
+    names = {a.value for a in Artifact} | files | {a.value for a in Alias}
     home = PROJECT_DIR / "custom_model" / "contract.py"
     found = [
         f"{relative(path)}:{line}: {value!r}"

@@ -146,3 +146,13 @@ def test_as_metrics_names() -> None:
 def test_cost_of_decisions() -> None:
     # y = 1 1 0 0, refused = 1 0 1 0 → FN 1, FP 1 → (10 + 1) / 4
     assert decisions_cost(np.array([1, 1, 0, 0]), np.array([1, 0, 1, 0]), cost_fn=10, cost_fp=1) == 11 / 4
+
+
+def test_expected_cost_of_decisions_under_known_true_probabilities() -> None:
+    from custom_model.cost import expected_decisions_cost
+
+    # accepted at p=0.1 costs 10 × 0.1 = 1; refused at p=0.3 costs 1 × 0.7; mean (1 + 0.7) / 2
+    assert expected_decisions_cost(np.array([0.1, 0.3]), np.array([False, True])) == pytest.approx(0.85)
+    assert expected_decisions_cost(np.array([0.5]), np.array([True]), cost_fn=5, cost_fp=2) == pytest.approx(
+        1.0
+    )

@@ -26,3 +26,14 @@ def register_champion(artifacts: ScoringArtifacts, folder: Path) -> str:
             REGISTERED_MODEL_NAME, Alias.CHAMPION, str(info.registered_model_version)
         )
     return tracking_uri
+
+
+def register_version(artifacts: ScoringArtifacts, tracking_uri: str, *, alias: str) -> str:
+    """Log ``artifacts`` as a new version in the store ``register_champion`` made; give it ``alias``."""
+    with using_tracking_uri(tracking_uri):
+        experiment = MlflowClient().get_experiment_by_name("serving").experiment_id
+        with mlflow.start_run(experiment_id=experiment):
+            info = log_scoring_model(artifacts, registered_model_name=REGISTERED_MODEL_NAME)
+        version = str(info.registered_model_version)
+        MlflowClient().set_registered_model_alias(REGISTERED_MODEL_NAME, alias, version)
+    return version
