@@ -15,31 +15,21 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
-from custom_model.families.base import ModelFamily, SearchSpace, logit, sigmoid
+from custom_model.families.base import CompositeModel, ModelFamily, logit, sigmoid
 
 _META = "members.json"
 
 
-class FoldAverage(ModelFamily):
+class FoldAverage(CompositeModel):
     """Fitted models of one family (one per CV fold) served as one: mean log-odds, mean contributions."""
 
     name = "fold_average"
-    search_weight = 0.0
 
     def __init__(self, members: Sequence[ModelFamily]) -> None:
         if not members:
             raise ValueError("a fold average needs at least one fitted model")
         super().__init__(members[0].params, settings=members[0].settings)
         self.members = tuple(members)
-
-    @classmethod
-    def search_space(cls) -> SearchSpace:
-        """Not searched: it is built from a searched family's fold models."""
-        raise TypeError("FoldAverage is built from fitted fold models, not searched")
-
-    def fit(self, X: pd.DataFrame, y: np.ndarray, *, valid: object = None) -> Self:
-        """Not fitted as a whole: each member was fitted on its CV fold."""
-        raise TypeError("FoldAverage is built from fitted fold models; fit the members")
 
     def predict_proba(self, X: pd.DataFrame | np.ndarray, *, num_threads: int = 1) -> np.ndarray:
         """sigmoid(mean of the members' log-odds)."""

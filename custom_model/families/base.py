@@ -197,3 +197,18 @@ class ModelFamily(ABC):
         if self.params.get(IMBALANCE) == "undersample":
             rows = undersample(rows, y, seed=self.settings.seed)
         return rows
+
+
+class CompositeModel(ModelFamily):
+    """A model built from fitted models (a fold average, a calibration): never searched nor fitted whole."""
+
+    search_weight = 0.0
+
+    @classmethod
+    def search_space(cls) -> SearchSpace:
+        """Not searched: it is built from fitted models."""
+        raise TypeError(f"{cls.__name__} is built from fitted models; it is not searched")
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray, *, valid: object = None) -> Self:
+        """Not fitted as a whole: its parts were fitted."""
+        raise TypeError(f"{type(self).__name__} is built from fitted models; fit its parts")

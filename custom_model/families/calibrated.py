@@ -17,32 +17,22 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
-from custom_model.families.base import ModelFamily, SearchSpace, logit, sigmoid
+from custom_model.families.base import CompositeModel, ModelFamily, logit, sigmoid
 
 _META = "calibration.json"
 _INNER = "inner"
 
 
-class PlattCalibrated(ModelFamily):
+class PlattCalibrated(CompositeModel):
     """``inner``'s log-odds rescaled: sigmoid(slope · log-odds + intercept), contributions rescaled alike."""
 
     name = "platt_calibrated"
-    search_weight = 0.0
 
     def __init__(self, inner: ModelFamily, *, slope: float, intercept: float) -> None:
         if not slope > 0:
             raise ValueError(f"a calibration must keep the order of the scores: slope > 0; got {slope}")
         super().__init__(inner.params, settings=inner.settings)
         self.inner, self.slope, self.intercept = inner, float(slope), float(intercept)
-
-    @classmethod
-    def search_space(cls) -> SearchSpace:
-        """Not searched: it wraps a fitted model."""
-        raise TypeError("PlattCalibrated wraps a fitted model, it is not searched")
-
-    def fit(self, X: pd.DataFrame, y: np.ndarray, *, valid: object = None) -> Self:
-        """Not fitted here: the inner model is fitted, the scaling is fitted on its out-of-fold scores."""
-        raise TypeError("PlattCalibrated wraps a fitted model; fit the inner model")
 
     def predict_proba(self, X: pd.DataFrame | np.ndarray, *, num_threads: int = 1) -> np.ndarray:
         """sigmoid(slope · the inner model's log-odds + intercept)."""

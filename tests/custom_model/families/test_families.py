@@ -242,3 +242,13 @@ def test_a_platt_calibrated_model_rescales_the_log_odds_and_its_contributions_ad
     np.testing.assert_array_equal(loaded.contributions(X.to_numpy()), contrib)
     with pytest.raises(ValueError, match="slope > 0"):
         PlattCalibrated(inner, slope=-1.0, intercept=0.0)
+
+
+def test_composite_models_are_neither_searched_nor_fitted_whole() -> None:
+    X, y = planted()
+    average = _fold_average(X, y)
+    for model in (average, PlattCalibrated(average, slope=1.0, intercept=0.0)):
+        with pytest.raises(TypeError, match="built from fitted models; it is not searched"):
+            type(model).search_space()
+        with pytest.raises(TypeError, match="fit its parts"):
+            model.fit(X, y)
