@@ -147,7 +147,8 @@ def render_html(report: ShadowReport, *, context: dict[str, str]) -> str:
     return (
         "<!doctype html><meta charset='utf-8'><title>Shadow challenger</title>"
         "<style>body{font-family:sans-serif;color:#1a1a1a}td,th{padding:2px 8px;text-align:left}</style>"
-        f"<h1>Shadow challenger: {html.escape(summary(report))}</h1><table>{lines}</table>"
+        f"<h1>Shadow challenger v{html.escape(report.challenger_version)} against the champion</h1>"
+        f"<p><strong>{html.escape(summary(report))}</strong></p><table>{lines}</table>"
         f"<h2>Clients whose decision would flip ({n_flips})</h2>"
         f"<table><tr>{header}</tr>{rows}</table>"
     )
