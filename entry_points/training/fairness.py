@@ -7,8 +7,9 @@ flags < 0.8), the true- and false-positive rates of the refusals (equal opportun
 good payer is not), the business cost per client and the calibration (mean predicted probability vs observed
 default rate).
 
-The promotion gate (`Fairness.gate`): a version whose lowest disparate-impact ratio by **gender** is below the
-four-fifths floor never becomes @champion; it stays @challenger with the reason. Age is measured and shown but
+The promotion gate (`entry_points.training.registry`, through `mlflow.validate_evaluation_results`): a version
+whose lowest disparate-impact ratio by **gender** is below the four-fifths floor never becomes @champion; it
+stays @challenger with the reason. Age is measured and shown but
 not gated: default risk really differs with age and the EU consumer-credit rules allow pricing it when
 justified, whereas nothing justifies refusing one gender more often; a reviewer reads the age figures in the
 model card.
@@ -29,8 +30,6 @@ GENDER, DAYS_BIRTH = "CODE_GENDER", "DAYS_BIRTH"
 AGE_BANDS = ((0, 25, "< 25"), (25, 40, "25–40"), (40, 60, "40–60"), (60, 200, "≥ 60"))
 #: The four-fifths rule: a group approved at less than 80 % of the most-approved group's rate is flagged.
 DISPARATE_IMPACT_FLOOR = 0.8
-#: The attributes whose disparate impact blocks a promotion to @champion.
-GATED_ATTRIBUTES = ("gender",)
 #: Groups smaller than this are reported but not used for the minimum ratio (too noisy to judge).
 MIN_GROUP_SIZE = 30
 DAYS_PER_YEAR = 365.25
@@ -55,16 +54,18 @@ class Fairness:
         """Attributes whose lowest ratio is below the four-fifths floor."""
         return [k for k, v in self.min_disparate_impact.items() if v < DISPARATE_IMPACT_FLOOR]
 
-    def gate(self) -> str | None:
-        """Why this model must not become @champion (a gated attribute below the floor), or None."""
-        failed = [a for a in self.flagged() if a in GATED_ATTRIBUTES]
-        if not failed:
-            return None
-        worst = "; ".join(
-            f"disparate impact by {a} {self.min_disparate_impact[a]:.2f} < {DISPARATE_IMPACT_FLOOR:g}"
-            for a in failed
-        )
-        return f"fairness gate: {worst} (four-fifths rule, holdout)"
+
+def group_approval_ratio(groups: pd.Series | np.ndarray, refused: np.ndarray) -> float:
+    """Lowest approval rate / highest among the groups of at least MIN_GROUP_SIZE clients (1.0 with fewer
+    than two such groups): the disparate impact the gate and the table judge."""
+    groups = pd.Series(np.asarray(groups, dtype=object))
+    approved = pd.Series(~np.asarray(refused, dtype=bool))
+    sizes = groups.value_counts()
+    judged = sizes.index[sizes >= MIN_GROUP_SIZE]
+    rates = approved[groups.isin(judged)].groupby(groups[groups.isin(judged)]).mean()
+    if len(rates) < 2 or rates.max() == 0:
+        return 1.0
+    return float(rates.min() / rates.max())
 
 
 def age_band(days_birth: pd.Series) -> pd.Series:
@@ -116,7 +117,7 @@ def fairness_table(
         judged = rows[rows["n"] >= MIN_GROUP_SIZE]
         best = judged["approval_rate"].max() if len(judged) else float("nan")
         rows["disparate_impact"] = rows["approval_rate"] / best if best > 0 else float("nan")
-        minimum[attribute] = float(rows.loc[judged.index, "disparate_impact"].min()) if len(judged) else 1.0
+        minimum[attribute] = group_approval_ratio(groups, np.asarray(is_refused(proba, threshold)))
         frames.append(rows.assign(attribute=attribute))
     table = pd.concat(frames, ignore_index=True)[list(COLUMNS)]
     return Fairness(table=table, min_disparate_impact=minimum)

@@ -552,22 +552,18 @@ def register(
     data: TrainingData,
     settings: TrainSettings,
 ) -> Registration:
-    """Log and register the pyfunc, then give it @champion only if it beats the champion on the same rows."""
+    """Log and register the pyfunc; @champion only if MLflow's evaluation finds it better, and fair."""
     version = log_scoring_model_version(evaluation, explanations, prepared, data, settings)
     decision = assign_alias(
         MlflowClient(),
         REGISTERED_MODEL_NAME,
         version,
-        new_cost=evaluation.holdout["cost"],
         raw_rows=explanations.raw_hold.reset_index(),
         y=prepared.y_hold.to_numpy(),
         cost_fn=settings.cost_fn,
         cost_fp=settings.cost_fp,
-        blocked=explanations.fairness.gate(),
     )
-    gate = explanations.fairness.gate() or "passed"
-    mlflow.set_tags({"registered_version": version, "alias": decision.alias, "fairness_gate": gate})
-    MlflowClient().set_model_version_tag(REGISTERED_MODEL_NAME, version, "fairness_gate", gate)
+    mlflow.set_tags({"registered_version": version, "alias": decision.alias, "promotion": decision.reason})
     if decision.champion_cost is not None:
         mlflow.log_metric("champion_holdout_cost", decision.champion_cost)
     describe(version, decision, evaluation, prepared)

@@ -97,7 +97,9 @@ def test_parent_family_and_trial_runs_are_nested(trained: Trained) -> None:
     client = MlflowClient()
     parent = _parents(client)[0]
     exp_id = parent.info.experiment_id
-    families = client.search_runs([exp_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'")
+    families = client.search_runs(
+        [exp_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}' and tags.kind = 'family'"
+    )
     assert sorted(r.data.tags["family"] for r in families) == ["dummy", "lightgbm", "logreg"]
     for family in families:
         trials = client.search_runs([exp_id], f"tags.mlflow.parentRunId = '{family.info.run_id}'")
@@ -142,7 +144,7 @@ def test_one_name_per_figure_and_per_parameter_on_every_level(trained: Trained) 
     family = next(
         r
         for r in runs
-        if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id and r.data.tags["family"] == chosen
+        if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id and r.data.tags.get("family") == chosen
     )
     trials = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == family.info.run_id]
     best = min(trials, key=lambda r: r.data.metrics["cv_cost"])
