@@ -277,7 +277,7 @@ def _scored_events(url: str, columns: list[str], *, since: datetime) -> pd.DataF
 def read_prediction_log(url: str, *, window_days: float, now: datetime | None = None) -> pd.DataFrame:
     """Scored events of the last ``window_days`` days: model inputs + score, indexed by SK_ID_CURR."""
     since = (now or now_utc()) - timedelta(days=window_days)
-    columns = ["timestamp", "model_version", "sk_id_curr", "probability_default", "features"]
+    columns = ["timestamp", "model_version", "sk_id_curr", "probability_default", "latency_ms", "features"]
     events = _scored_events(url, columns, since=since)
     features = pd.DataFrame.from_records([json.loads(text) if text else {} for text in events["features"]])
     features = features.apply(pd.to_numeric, errors="coerce")
@@ -285,6 +285,7 @@ def read_prediction_log(url: str, *, window_days: float, now: datetime | None = 
     frame.index = pd.Index(events["sk_id_curr"].to_numpy(dtype=np.int64), name=schema.ID_CURR)
     frame.attrs["model_versions"] = events["model_version"].value_counts().to_dict()
     frame.attrs["since"] = since.isoformat()
+    frame.attrs["latency_ms_p50"] = float(events["latency_ms"].median())
     logger.info(
         "prediction log: %d scored events since %s UTC", len(frame), since.isoformat(timespec="minutes")
     )

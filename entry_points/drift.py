@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import mlflow
+import numpy as np
 
 from custom_model.contract import (
     DEMO_DATA_DIR,
@@ -27,8 +28,10 @@ from custom_model.contract import (
     Alias,
     default_prediction_log_url,
 )
+from custom_model.cost import is_refused
 from drift.alerts import Alert, AlertRules, alert_payload, evaluate, post_webhook
-from drift.report import CAT_THRESHOLD, NUM_THRESHOLD, drift_report
+from drift.history import WORKSPACE_DIR, record
+from drift.report import CAT_THRESHOLD, NUM_THRESHOLD, DriftSummary, drift_report
 from drift.sources import SCORE_COLUMN, Champion, DriftData, load_champion, log_data, table_data, top_features
 from drift.summary import conclusion, write_outputs
 from drift.tracking import log_drift_run
@@ -70,6 +73,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--output-dir", type=Path, default=REPORTS_DIR, help="where the reports are written")
     p.add_argument("--window-days", type=float, default=30.0, help="prediction-log window (source=log)")
     p.add_argument(
+        "--workspace",
+        type=Path,
+        default=None,
+        help=f"evidently workspace (default: <output-dir>/{WORKSPACE_DIR})",
+    )
+    p.add_argument(
         "--prediction-log",
         default=os.environ.get(PREDICTION_LOG_ENV) or default_prediction_log_url(),
         help=f"SQLAlchemy URL of the prediction log (default: ${PREDICTION_LOG_ENV}, else the state folder)",
@@ -97,6 +106,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.window_days <= 0:
         p.error(f"--window-days must be positive; got {args.window_days}")
     return args
+
+
+def history_figures(summary: DriftSummary, data: DriftData, champion: Champion) -> dict[str, float | None]:
+    """What the monitoring dashboard charts for a drift run (latency only when the log gave it)."""
+    scores = data.current[SCORE_COLUMN].dropna().to_numpy(dtype=float)
+    approval = 1 - float(np.mean(is_refused(scores, champion.scoring.threshold))) if len(scores) else None
+    stability = summary.score_stability
+    return {
+        "drift_share": summary.drift_share,
+        "score_psi": stability.psi if stability is not None else None,
+        "approval_rate": approval,
+        "latency_ms_p50": data.current.attrs.get("latency_ms_p50"),
+    }
 
 
 def current_data(args: argparse.Namespace, champion: Champion, features: list[str]) -> DriftData:
@@ -245,10 +267,16 @@ def run(args: argparse.Namespace, *, launcher: str | None = None) -> int:
         source=args.source,
     )
     link_launcher_run(launcher, {"drift_run_id": run_id, "drift_experiment": EXPERIMENT})
+    snapshot = record(
+        history_figures(summary, data, champion),
+        args.workspace or args.output_dir / WORKSPACE_DIR,
+        kind=f"drift-{args.source}",
+        timestamp=datetime.now(UTC),
+    )
     print(conclusion(summary))
     for note in notes:
         print(f"Note: {note}")
-    print(f"Reports: {', '.join(str(p) for p in files)} (MLflow run {run_id})")
+    print(f"Reports: {', '.join(str(p) for p in files)} (MLflow run {run_id}; evidently snapshot {snapshot})")
     if not alerts:
         print("No alert rule fired.")
         return EXIT_OK

@@ -4,7 +4,8 @@
 answered events of the prediction log, asks the challenger (loaded in-process, its own event log off) for the
 same clients by id, and writes reports/shadow.json + reports/shadow.html (agreement, refusal-rate change,
 flipped clients and, where the true default probabilities are known — oracle.csv of generated data —, the
-expected cost of each model's decisions), logged to MLflow in the experiment credit-scoring/monitoring.
+expected cost of each model's decisions), logged to MLflow in the experiment credit-scoring/monitoring and
+added to the evidently workspace reports/evidently-workspace (drift/history.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import mlflow
@@ -37,6 +39,7 @@ from custom_model.contract import (
 from custom_model.cost import DEFAULT_COST_FN, DEFAULT_COST_FP
 from custom_model.errors import DataSourceError
 from custom_model.prediction_log import prediction_log_disabled
+from drift.history import WORKSPACE_DIR, record
 from drift.shadow import ShadowReport, compare, summary, write_outputs
 from drift.sources import read_answered_events
 from entry_points._cli import DEBUG_EPILOG, configure_logging, run_entry_point
@@ -116,8 +119,10 @@ def run(args: argparse.Namespace, *, launcher: str | None = None) -> ShadowRepor
         for path in files:
             mlflow.log_artifact(str(path))
     link_launcher_run(launcher, {"shadow_run_id": run.info.run_id})
+    figures = {"shadow_agreement": report.agreement, "approval_rate": 1 - report.champion_refusal_rate}
+    snapshot = record(figures, args.output_dir / WORKSPACE_DIR, kind="shadow", timestamp=datetime.now(UTC))
     print(summary(report))
-    print(f"Reports: {', '.join(str(p) for p in files)} (MLflow run {run.info.run_id})")
+    print(f"Reports: {', '.join(str(p) for p in files)} (MLflow run {run.info.run_id}; snapshot {snapshot})")
     if report.n_not_replayable:
         print(f"Note: {report.n_not_replayable} raw-field requests are not replayed (no request is logged).")
     return report

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from mlflow.tracking import MlflowClient
 
 from custom_model.contract import MONITORED_FEATURES, REGISTERED_MODEL_NAME, Artifact
+from drift.history import WORKSPACE_DIR, snapshot_figures
 from drift.sources import SCORE_COLUMN, load_champion, top_features, training_reference
 from entry_points import drift as job
 from entry_points.drift import EXPERIMENT
@@ -48,6 +49,10 @@ def test_job_writes_reports_and_links_its_run_to_the_champion(
     assert report["n_features_tested"] > 0
     assert report["score_stability"]["n_current"] == report["n_current"]
     assert (out / "data_drift.html").stat().st_size > 10_000
+    (figures,) = snapshot_figures(out / WORKSPACE_DIR)  # the run is also in the evidently history
+    assert figures["drift_share"] == pytest.approx(report["drift_share"])
+    assert figures["score_psi"] == pytest.approx(report["score_stability"]["psi"])
+    assert 0 < figures["approval_rate"] < 1
     page = (out / "data_drift.html").read_text()
     assert f"credit-scoring version {tiny_store.version}" in page and tiny_store.run_id in page
     assert "production applicants of" in page and "Score stability (PSI)" in page
@@ -139,6 +144,10 @@ def test_production_drift_reads_the_log_written_by_the_real_server(tiny_store: T
     assert any("scored prediction events" in note for note in report["context"]["notes"])
     # the log's scores are the served ones
     assert report["score_stability"]["current_mean"] == pytest.approx(served["probability_default"].mean())
+    (figures,) = snapshot_figures(out / WORKSPACE_DIR)  # the log gives the served latency to the history
+    assert figures["latency_ms_p50"] > 0
+    refused = (served["decision"] == "refused").mean()
+    assert figures["approval_rate"] == pytest.approx(1 - refused)
     # the served model logs the features the drift job tests: none is missing from the log
     assert not [note for note in report["context"]["notes"] if "not recorded in the log" in note]
     assert report["n_features_tested"] + len(report["skipped"]) >= MONITORED_FEATURES

@@ -21,6 +21,7 @@ import requests
 from mlflow.tracking import MlflowClient
 
 from custom_model.contract import ORACLE_FILE, PREDICTION_LOG_ENV, Alias, model_uri
+from drift.history import WORKSPACE_DIR, snapshot_figures
 from tests.conftest import PROJECT_DIR
 from tests.support.registered import register_champion, register_version
 from tests.support.scoring_data import build_tiny_scoring
@@ -81,6 +82,9 @@ def test_mlflow_run_shadow_reports_the_planted_flips_agreement_and_expected_cost
         expected = np.mean(np.where(refused, 1.0 * (1 - t), 10.0 * t))
         assert report[f"expected_cost_{side}"] == pytest.approx(expected)
     assert "would flip" in (tmp_path / "reports" / "shadow.html").read_text()
+    (figures,) = snapshot_figures(tmp_path / "reports" / WORKSPACE_DIR)
+    assert figures["shadow_agreement"] == pytest.approx(report["agreement"])
+    assert figures["approval_rate"] == pytest.approx(1 - report["champion_refusal_rate"])
     client = MlflowClient(tracking_uri)
     (launcher,) = client.search_runs(
         [e.experiment_id for e in client.search_experiments()], "tags.shadow_run_id != ''"
