@@ -123,6 +123,20 @@ def data_sentence(run: TrainingRun) -> str:
     return f"The champion was trained on the Home Credit Default Risk data (folder `{Path(source).name}`)."
 
 
+def calibration_sentence(method: str | None) -> str:
+    """How the served probabilities were calibrated, in words."""
+    if method == "platt":
+        return "The served probabilities are Platt-scaled on out-of-fold predictions (lower log loss)"
+    if method == "none":
+        return "The served probabilities are the model's own (Platt scaling did not lower the log loss)"
+    return "This run predates the calibration step"
+
+
+def _optional(metrics: dict[str, float], name: str, digits: int) -> str:
+    """A metric that runs before the responsible-credit checks lack: 'not measured' then."""
+    return _num(metrics[name], digits) if name in metrics else "not measured"
+
+
 def training_values(run: TrainingRun) -> dict[str, str]:
     """Every template field that comes from the training run."""
     m, rid = run.metrics, run.run_id
@@ -147,6 +161,10 @@ def training_values(run: TrainingRun) -> dict[str, str]:
         "top_features": top_features(run.importance),
         "run_name": run.run_name or "(unnamed)",
         "run_date": run_date(run.start_time_ms),
+        "calibration_sentence": calibration_sentence(run.params.get("calibration")),
+        "fairness_gender": _optional(m, "fairness_di_min_gender", 2),
+        "fairness_age": _optional(m, "fairness_di_min_age", 2),
+        "holdout_ece": _optional(m, "holdout_ece", 3),
     }
     for prefix in ("cv", "holdout"):
         for name in CONTROL_METRICS:
