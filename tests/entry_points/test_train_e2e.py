@@ -173,12 +173,18 @@ def test_parent_run_metrics_params_dataset_and_artifacts(trained: Trained) -> No
         "holdout_auc",
         "holdout_accuracy",
         "holdout_brier",
+        "holdout_ece",
+        "bayes_threshold",
         "holdout_cost_accept_all",
         "oracle_holdout_auc",
         "oracle_holdout_cost",
     ):
         assert key in m, key
     assert 0 <= m["threshold"] <= 1
+    assert m["bayes_threshold"] == pytest.approx(1 / 11)
+    assert p["calibration"] in ("platt", "none") and 0 <= m["holdout_ece"] <= 1
+    if p["calibration"] == "platt":
+        assert m["cv_log_loss"] < m["cv_log_loss_uncalibrated"]
     assert m["holdout_cost"] <= m["holdout_cost_accept_all"] * 1.25
     assert parent.inputs.dataset_inputs, "the training dataset is logged with mlflow.log_input"
     names = {a.path for a in client.list_artifacts(parent.info.run_id)}
