@@ -174,7 +174,8 @@ def assign_alias(
             client.set_registered_model_alias(name, Alias.CHALLENGER, version)
             reason = f"champion v{current} could not score the holdout ({type(exc).__name__}); kept"
             return AliasDecision(Alias.CHALLENGER, version, candidate.metrics[COST], current, None, reason)
-        baseline = evaluate_version(client, name, current, champion_frame, role="champion", **judged)
+        role = Alias.CHAMPION.value
+        baseline = evaluate_version(client, name, current, champion_frame, role=role, **judged)
     alias, reason = validate(candidate, baseline, current=current)
     client.set_registered_model_alias(name, alias, version)
     client.set_model_version_tag(name, version, "promotion", reason)
