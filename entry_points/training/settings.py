@@ -50,6 +50,11 @@ class TrainSettings:
     parallelism: int = 1
 
     @property
+    def costs(self) -> dict[str, float]:
+        """The business cost weights, as keyword arguments of the cost functions."""
+        return {"cost_fn": self.cost_fn, "cost_fp": self.cost_fp}
+
+    @property
     def final(self) -> FinalFit:
         """How the chosen configuration is fitted at the end."""
         return FinalFit(

@@ -335,6 +335,16 @@ def comparison_table(results: dict[str, FamilyResult]) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["oof_cost", "family"], ignore_index=True)
 
 
+def _served_model(
+    selection: Selection, family: str, prepared: Prepared, settings: TrainSettings
+) -> tuple[TrialResult, ModelFamily]:
+    """The family's model for the holdout: the final (calibrated) one when chosen, else its best refitted."""
+    if selection.final is not None and family == selection.chosen.family:
+        return selection.final.trial, selection.final.model
+    best = selection.results[family].best
+    return best, refit(best, prepared.X_sel, prepared.y_sel, config=settings.search)
+
+
 def refit_and_evaluate(
     selection: Selection, prepared: Prepared, data: TrainingData, settings: TrainSettings
 ) -> Evaluation:
@@ -347,21 +357,9 @@ def refit_and_evaluate(
     comparison = selection.comparison.copy()
     models, probas, costs, aucs = {}, {}, [], []
     for family in comparison["family"]:
-        best = selection.results[family].best
-        if selection.final is not None and family == selection.chosen.family:
-            best, models[family] = selection.final.trial, selection.final.model
-        else:
-            models[family] = refit(best, prepared.X_sel, prepared.y_sel, config=settings.search)
+        best, models[family] = _served_model(selection, family, prepared, settings)
         probas[family] = models[family].predict_proba(prepared.X_hold)
-        costs.append(
-            business_cost(
-                y_hold,
-                probas[family],
-                best.search.threshold,
-                cost_fn=settings.cost_fn,
-                cost_fp=settings.cost_fp,
-            )
-        )
+        costs.append(business_cost(y_hold, probas[family], best.search.threshold, **settings.costs))
         aucs.append(control_metrics(y_hold, probas[family], 0.5)["auc"])
     comparison["holdout_cost"], comparison["holdout_auc"] = costs, aucs
     chosen = selection.chosen
@@ -454,9 +452,12 @@ def explain(
         seed=settings.seed,
     )
     monitored = tuple(importance["feature"].head(MONITORED_FEATURES))
-    costs = {"cost_fn": settings.cost_fn, "cost_fp": settings.cost_fp}
     fair = fairness_table(
-        raw_hold, prepared.y_hold.to_numpy(), evaluation.proba_hold, threshold=evaluation.threshold, **costs
+        raw_hold,
+        prepared.y_hold.to_numpy(),
+        evaluation.proba_hold,
+        threshold=evaluation.threshold,
+        **settings.costs,
     )
     return Explanations(importance, monitored, sample, raw_hold, fair)
 

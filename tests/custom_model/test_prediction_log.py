@@ -20,13 +20,11 @@ import sqlalchemy as sa
 
 from custom_model.contract import PREDICTION_LOG_ENV, SPOOL_DIR_ENV, SPOOL_MAX_MB_ENV, STATE_DIR_ENV
 from custom_model.errors import CreditScoringError
-from custom_model.event_sink import create_engine, ensure_table, insert_rows
 from custom_model.prediction_log import (
     MB,
     EventBatch,
     PredictionLog,
     now_utc,
-    rows_from_payload,
     settings_from_env,
     sink_url_from_env,
 )
@@ -82,16 +80,6 @@ def test_events_are_written_one_row_per_answered_client(tmp_path: Path) -> None:
     assert (status.written_events, status.pending_events, status.timed_out_events) == (5, 0, 2)
     # everything delivered: the spool folder holds nothing of this process any more
     assert list((tmp_path / "spool").iterdir()) == []
-
-
-def test_inserting_the_same_events_twice_keeps_one_copy(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'events.db'}")
-    ensure_table(engine)
-    payload = _batch([1, 2, 9]).payload(token="t", first=0, status="answered")
-    rows = rows_from_payload(payload)
-    insert_rows(engine, rows)
-    insert_rows(engine, rows[1:])
-    assert _count(str(engine.url)) == 3
 
 
 def test_a_failing_sink_keeps_the_events_pending_then_delivers_them(tmp_path: Path) -> None:
