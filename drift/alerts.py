@@ -50,14 +50,24 @@ class Alert:
 def evaluate(summary: DriftSummary, rules: AlertRules) -> tuple[Alert, ...]:
     """Return the rules that fire on ``summary`` (empty when all is well)."""
     alerts = []
-    if summary.tested_features and summary.drift_share > rules.max_drift_share:
+    # evidently's test of the rule when it ran (drift_report(max_drift_share=...)), else the same comparison
+    failed = (
+        not summary.share_test_passed
+        if summary.share_test_passed is not None
+        else summary.drift_share > rules.max_drift_share
+    )
+    if summary.tested_features and failed:
         names = ", ".join(c.column for c in summary.drifted_features)
+        judged = (
+            f"share {summary.drift_share:.2f}; evidently test 'share ≤ {rules.max_drift_share:.2f}' failed"
+            if summary.share_test_passed is not None
+            else f"share {summary.drift_share:.2f} > {rules.max_drift_share:.2f}"
+        )
         alerts.append(
             Alert(
                 "max_drift_share",
                 f"{len(summary.drifted_features)} of {len(summary.tested_features)} important features "
-                f"drifted "
-                f"(share {summary.drift_share:.2f} > {rules.max_drift_share:.2f}): {names}",
+                f"drifted ({judged}): {names}",
             )
         )
     stability = summary.score_stability

@@ -24,7 +24,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from evidently import DataDefinition, Dataset, Report
+from evidently.metrics import DriftedColumnsCount
 from evidently.presets import DataDriftPreset
+from evidently.tests import lte
 
 from custom_model.errors import SchemaError
 from drift import psi as psi_mod
@@ -86,6 +88,8 @@ class DriftSummary:
     sample_size: int | None
     seed: int
     snapshot: Any = field(default=None, repr=False, compare=False)
+    #: evidently's test of the drift-share alert rule: True passed, False failed, None not run.
+    share_test_passed: bool | None = None
 
     @property
     def features(self) -> tuple[ColumnDrift, ...]:
@@ -234,6 +238,29 @@ def _run_evidently(
     return snapshot, statistics
 
 
+def share_test_passed(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    kinds: Mapping[str, Kind],
+    *,
+    maximum: float,
+    **methods: Any,
+) -> bool:
+    """evidently's test of the alert rule: share of drifted ``kinds`` columns ≤ ``maximum``, same methods.
+
+    Its own report (not the HTML's preset, whose default tests judge other columns against another share).
+    """
+    numeric = [c for c, k in kinds.items() if k == "numeric"]
+    categorical = [c for c, k in kinds.items() if k == "categorical"]
+    definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
+    metric = DriftedColumnsCount(columns=list(kinds), share_tests=[lte(maximum)], **methods)
+    snapshot = Report([metric], include_tests=True).run(
+        current_data=Dataset.from_pandas(_prepared(current, kinds), data_definition=definition),
+        reference_data=Dataset.from_pandas(_prepared(reference, kinds), data_definition=definition),
+    )
+    return all(str(test["status"]).endswith("SUCCESS") for test in snapshot.dict()["tests"])
+
+
 def display_names(columns: Sequence[str], labels: Mapping[str, str]) -> dict[str, str]:
     """Column → the name shown in the HTML: 'label (COLUMN)' when a plain label exists, else the column."""
     return {c: f"{labels[c]} ({c})" if labels.get(c, c) != c else c for c in columns}
@@ -335,13 +362,15 @@ def drift_report(
     sample_size: int | None = None,
     seed: int = 0,
     html_drift_share: float = 0.5,
+    max_drift_share: float | None = None,
 ) -> DriftSummary:
     """Compare ``columns`` of current vs reference data (ranked by importance, first = most important).
 
     ``score_column`` (the predicted probability) is tested like the others, kept out of the feature drift
     share, and also gets a score-stability PSI. ``sample_size`` caps each frame to that many rows (seeded).
     ``html_drift_share`` only sets the "dataset drift" headline of evidently's HTML (share of all its
-    columns, score included); the alert rules live in `drift.alerts`.
+    columns, score included); the alert rules live in `drift.alerts`. ``max_drift_share`` also runs
+    evidently's own test of the drift-share rule on the tested features (`DriftSummary.share_test_passed`).
     """
     _check_methods(num_method, cat_method)
     _check_sides(reference, current, columns)
@@ -363,6 +392,12 @@ def drift_report(
             labels=labels,
         )
 
+    features = {c: k for c, k in kinds.items() if c != score_column}
+    share_test = None
+    if max_drift_share is not None and features:
+        methods = {"num_method": num_method, "num_threshold": num_threshold}
+        methods |= {"cat_method": cat_method, "cat_threshold": cat_threshold}
+        share_test = share_test_passed(reference, current, features, maximum=max_drift_share, **methods)
     stability = None
     if score_column is not None and score_column not in skipped:
         # scores left missing (reference rows without an unbiased score) are absent, not a bin of their own
@@ -392,6 +427,7 @@ def drift_report(
         sample_size=sample_size,
         seed=seed,
         snapshot=snapshot,
+        share_test_passed=share_test,
     )
     _log_summary(summary)
     return summary

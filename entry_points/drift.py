@@ -252,6 +252,7 @@ def run(args: argparse.Namespace, *, launcher: str | None = None) -> int:
         sample_size=args.sample_size or None,
         seed=args.seed,
         html_drift_share=args.max_drift_share,
+        max_drift_share=args.max_drift_share,
     )
     rules = AlertRules(max_drift_share=args.max_drift_share, psi_alert_band=args.psi_alert_band)
     alerts = evaluate(summary, rules)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -46,6 +47,15 @@ def test_drift_share_rule_fires_strictly_above_the_bound() -> None:
     (alert,) = evaluate(summary, AlertRules(max_drift_share=0.49))
     assert alert.rule == "max_drift_share"
     assert alert.message == "2 of 4 important features drifted (share 0.50 > 0.49): F0, F1"
+
+
+def test_evidently_s_verdict_decides_the_drift_share_rule_when_it_ran() -> None:
+    summary = replace(_summary([0.3, 0.2, 0.05, 0.0], score_psi=None), share_test_passed=False)
+    (alert,) = evaluate(summary, AlertRules(max_drift_share=0.4))
+    assert alert.message == (
+        "2 of 4 important features drifted (share 0.50; evidently test 'share ≤ 0.40' failed): F0, F1"
+    )
+    assert evaluate(replace(summary, share_test_passed=True), AlertRules(max_drift_share=0.4)) == ()
 
 
 @pytest.mark.parametrize(

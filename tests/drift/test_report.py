@@ -177,3 +177,23 @@ def test_bad_inputs_are_refused_with_clear_messages(reference: pd.DataFrame) -> 
         drift_report(reference, reference, columns=COLUMNS, cat_method="wasserstein")
     with pytest.raises(SchemaError, match=r"num_method must be one of .* got 'ks'"):
         drift_report(reference, reference, columns=COLUMNS, num_method="ks")
+
+
+@pytest.mark.parametrize(("maximum", "passed"), [(0.2, False), (0.3, True), (0.5, True)])
+def test_evidently_tests_the_drift_share_rule_as_the_project_counts_it(
+    reference: pd.DataFrame, maximum: float, passed: bool
+) -> None:
+    """3 of 10 features drifted (share 0.3): evidently's test fails only below 0.3, like the rule."""
+    current = feature_frame(2_500, seed=2, shifted=True)
+    summary = drift_report(
+        reference, current, columns=COLUMNS, score_column="probability_default", max_drift_share=maximum
+    )
+    assert summary.drift_share == pytest.approx(3 / 10)
+    assert summary.share_test_passed is passed
+    fired = [a.rule for a in evaluate(summary, AlertRules(max_drift_share=maximum))]
+    assert fired == ([] if passed else ["max_drift_share"])
+
+
+def test_without_the_rule_no_evidently_test_runs(reference: pd.DataFrame) -> None:
+    summary = drift_report(reference, feature_frame(500, seed=5), columns=COLUMNS)
+    assert summary.share_test_passed is None
