@@ -378,26 +378,19 @@ def drift_report(
     reference = _sample(reference, sample_size, seed)
     current = _sample(current, sample_size, seed)
     skipped, kinds = _classify(reference, current, columns, categorical)
+    methods = {"num_method": num_method, "num_threshold": num_threshold}
+    methods |= {"cat_method": cat_method, "cat_threshold": cat_threshold}
     snapshot, statistics = (None, {})
     if kinds:
         snapshot, statistics = _run_evidently(
-            reference,
-            current,
-            kinds,
-            num_method=num_method,
-            num_threshold=num_threshold,
-            cat_method=cat_method,
-            cat_threshold=cat_threshold,
-            drift_share=html_drift_share,
-            labels=labels,
+            reference, current, kinds, **methods, drift_share=html_drift_share, labels=labels
         )
-
     features = {c: k for c, k in kinds.items() if c != score_column}
-    share_test = None
-    if max_drift_share is not None and features:
-        methods = {"num_method": num_method, "num_threshold": num_threshold}
-        methods |= {"cat_method": cat_method, "cat_threshold": cat_threshold}
-        share_test = share_test_passed(reference, current, features, maximum=max_drift_share, **methods)
+    share_test = (
+        share_test_passed(reference, current, features, maximum=max_drift_share, **methods)
+        if max_drift_share is not None and features
+        else None
+    )
     stability = None
     if score_column is not None and score_column not in skipped:
         # scores left missing (reference rows without an unbiased score) are absent, not a bin of their own

@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from custom_model.contract import PROJECT_DIR, REGISTERED_MODEL_NAME, Alias, model_uri
 from custom_model.families import family_names
+from custom_model.features.application import RAW_COLUMNS
 from entry_points._cli import DEBUG_EPILOG, configure_logging, int_param, run_entry_point
 from entry_points._mlflow import connect, detach_launcher_run, link_launcher_run, use_experiment
 from entry_points.synthetic.mechanisms import MECHANISMS
@@ -62,6 +63,34 @@ def parse_families(text: str) -> tuple[str, ...]:
             f"families must be a comma-separated subset of {','.join(known)}; got {text!r}"
         )
     return tuple(f for f in known if f in wanted)
+
+
+def _add_scale_out_and_fairness_options(p: argparse.ArgumentParser, d: TrainSettings) -> None:
+    """Options of parallel work (fold workers, SparkTrials) and of the sensitive attributes."""
+    p.add_argument(
+        "--workers", type=int_param, default=d.workers, help="CV folds fitted at once (results unchanged)"
+    )
+    p.add_argument(
+        "--parallelism",
+        type=int_param,
+        default=d.parallelism,
+        help="configurations tried at once with hyperopt's SparkTrials (needs Java); 1: serial, no Spark",
+    )
+    p.add_argument(
+        "--exclude-features",
+        type=parse_columns,
+        default=d.exclude_features,
+        help="raw columns kept out of the model, comma-separated (e.g. CODE_GENDER); fairness still measured",
+    )
+
+
+def parse_columns(text: str) -> tuple[str, ...]:
+    """Comma-separated raw application columns (MLflow passes an empty string as '' or "")."""
+    names = tuple(c.strip() for c in text.strip("'\"").split(",") if c.strip())
+    unknown = [c for c in names if c not in RAW_COLUMNS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"not raw application columns: {unknown}; e.g. CODE_GENDER")
+    return names
 
 
 def _data_dir(text: str) -> Path | None:
@@ -120,15 +149,7 @@ def parse_args(argv: Sequence[str] | None) -> TrainSettings:
     )
     p.add_argument("--final-max-rounds", type=int_param, default=d.final_max_rounds, help=argparse.SUPPRESS)
     p.add_argument("--final-patience", type=int_param, default=d.final_patience, help=argparse.SUPPRESS)
-    p.add_argument(
-        "--workers", type=int_param, default=d.workers, help="CV folds fitted at once (results unchanged)"
-    )
-    p.add_argument(
-        "--parallelism",
-        type=int_param,
-        default=d.parallelism,
-        help="configurations tried at once with hyperopt's SparkTrials (needs Java); 1: serial, no Spark",
-    )
+    _add_scale_out_and_fairness_options(p, d)
     a = p.parse_args(argv)
     if a.parallelism < 1:
         p.error(f"--parallelism must be at least 1; got {a.parallelism}")
@@ -152,6 +173,7 @@ def parse_args(argv: Sequence[str] | None) -> TrainSettings:
         final_patience=a.final_patience,
         workers=a.workers,
         parallelism=a.parallelism,
+        exclude_features=a.exclude_features,
     )
 
 

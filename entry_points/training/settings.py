@@ -48,6 +48,9 @@ class TrainSettings:
     max_rounds: int = 300
     workers: int = field(default_factory=default_workers)
     parallelism: int = 1
+    #: Raw application columns kept out of the model (their encoded features dropped), e.g. CODE_GENDER: the
+    #: sensitive attributes stay in the data, so fairness is still measured on them.
+    exclude_features: tuple[str, ...] = ()
 
     @property
     def costs(self) -> dict[str, float]:

@@ -145,9 +145,18 @@ def split_and_encode(data: TrainingData, settings: TrainSettings) -> Prepared:
         data.features.train, data.features.target, holdout=settings.holdout, seed=settings.seed
     )
     preprocessor = FeaturePreprocessor().fit(split.X_train)
+    if settings.exclude_features:
+        preprocessor = preprocessor.select(
+            [name for name in preprocessor.encoded_names_ if not excluded(name, settings.exclude_features)]
+        )
     X_sel, X_hold = preprocessor.transform(split.X_train), preprocessor.transform(split.X_holdout)
     check_no_forbidden_features(X_sel.columns)
     return Prepared(preprocessor, X_sel, split.y_train, X_hold, split.y_holdout)
+
+
+def excluded(feature: str, columns: tuple[str, ...]) -> bool:
+    """Whether a model feature is one of ``columns`` or one of their encoded levels (CODE_GENDER_F)."""
+    return any(feature == column or feature.startswith(f"{column}_") for column in columns)
 
 
 def select_features(prepared: Prepared, settings: TrainSettings) -> Prepared:
@@ -193,6 +202,7 @@ def log_inputs(source: Source, data: TrainingData, prepared: Prepared, settings:
         "seed": settings.seed,
         "families": ",".join(settings.families),
         "feature_selection": settings.feature_selection,
+        "exclude_features": ",".join(settings.exclude_features) or "none",
         "n_features_encoded": len(prepared.preprocessor.encoded_names_),
         "n_features": prepared.X_sel.shape[1],
         "n_selection_rows": len(prepared.X_sel),

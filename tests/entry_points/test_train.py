@@ -24,3 +24,13 @@ def test_families_are_validated_and_ordered_simple_to_complex() -> None:
     assert parse_families("lightgbm, dummy") == ("dummy", "lightgbm")
     with pytest.raises(argparse.ArgumentTypeError, match="xgboost"):
         parse_families("dummy,xgboost")
+
+
+def test_excluded_features_are_raw_application_columns() -> None:
+    assert parse_args(["--exclude-features", "CODE_GENDER, DAYS_BIRTH"]).exclude_features == (
+        "CODE_GENDER",
+        "DAYS_BIRTH",
+    )
+    assert parse_args(["--exclude-features", "''"]).exclude_features == ()  # MLflow's empty string
+    with pytest.raises(SystemExit):
+        parse_args(["--exclude-features", "GENDER"])
