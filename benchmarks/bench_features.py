@@ -3,9 +3,14 @@
 Usage:
     python -m benchmarks.bench_features --data-dir data/scale1            # a generated or real data folder
     python -m benchmarks.bench_features --scale 0.05 --output-dir /tmp/x  # generate first, then measure
+    python -m benchmarks.bench_features --data-dir data/scale1 --buckets 8       # history by buckets
+    python -m benchmarks.bench_features --data-dir data/scale1 --side-by-side 8  # one pass, then buckets
 
 Prints the wall time of each step, the total, the peak resident memory of the process (``ru_maxrss``) and the
-feature count before and after `FeaturePreprocessor` (dummies).
+feature count before and after `FeaturePreprocessor` (dummies). ``--buckets K`` builds the history
+features with `bucketed_history` (K buckets of clients, one bucket's intermediates in memory at a time);
+``--side-by-side K`` runs the one-pass build and the K-bucket build each in a fresh process, one after the
+other, and prints both totals (peak memory is per process, so each way needs its own).
 Run heavy scales under ``flock /tmp/heavy.lock``.
 """
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,6 +29,7 @@ import pandas as pd
 from custom_model import schema
 from custom_model.features.application import application_features
 from custom_model.features.assemble import HISTORY_BLOCKS
+from custom_model.features.buckets import bucketed_history
 from custom_model.io import Tables, load_tables
 from custom_model.preprocessing import FeaturePreprocessor
 
@@ -37,7 +44,7 @@ def _row_count(tables: Tables) -> int:
     return sum(len(tables.get(n)) for n in tables.present() if n in schema.CHILD_TABLES)
 
 
-def run(data_dir: Path, cache_dir: Path | None) -> None:
+def run(data_dir: Path, cache_dir: Path | None, buckets: int = 0) -> None:
     """Load ``data_dir`` and build every feature block, printing a line per step."""
     total_start = time.perf_counter()
     started = time.perf_counter()
@@ -49,6 +56,13 @@ def run(data_dir: Path, cache_dir: Path | None) -> None:
     apps = pd.concat([tables.application_train.drop(columns=[schema.TARGET]), tables.application_test])
     application = application_features(apps)
     timings["application"] = time.perf_counter() - started
+    if buckets:
+        started = time.perf_counter()
+        history = bucketed_history(tables, application.index, buckets=buckets)
+        print(f"history, {buckets} buckets {time.perf_counter() - started:7.1f} s  peak {_peak_gb():5.2f} GB")
+        del tables
+        _finish(pd.concat([application, history], axis=1), timings, total_start)
+        return
     blocks = [application]
     for name, build in HISTORY_BLOCKS:
         started = time.perf_counter()
@@ -62,12 +76,18 @@ def run(data_dir: Path, cache_dir: Path | None) -> None:
     started = time.perf_counter()
     frame = pd.concat(blocks, axis=1)
     timings["assemble"] = time.perf_counter() - started
+    _finish(frame, timings, total_start)
+
+
+def _finish(frame: pd.DataFrame, timings: dict[str, float], total_start: float) -> None:
+    """Preprocess the assembled frame and print the remaining steps and the totals."""
     started = time.perf_counter()
     matrix = FeaturePreprocessor().fit(frame).transform(frame)
     timings["preprocess"] = time.perf_counter() - started
     total = time.perf_counter() - total_start
     for step in ("application", "assemble", "preprocess"):
-        print(f"{step:<22} {timings[step]:7.1f} s")
+        if step in timings:
+            print(f"{step:<22} {timings[step]:7.1f} s")
     print(
         f"clients {len(frame):,}  features before encoding {frame.shape[1]}  model features {matrix.shape[1]}"
     )
@@ -91,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--output-dir", type=Path, help="where to generate (with --scale)")
     parser.add_argument("--cache-dir", type=Path, help="parquet cache of the validated raw tables")
+    parser.add_argument("--buckets", type=int, default=0, help="build the history by K client buckets")
+    parser.add_argument("--side-by-side", type=int, default=0, metavar="K", help="one-pass, then K buckets")
     args = parser.parse_args(argv)
     if args.scale is not None:
         from entry_points.synthetic import generate_tables, write_tables
@@ -102,8 +124,24 @@ def main(argv: list[str] | None = None) -> int:
         args.data_dir = output
     if args.data_dir is None:
         parser.error("give --data-dir or --scale")
-    run(args.data_dir, args.cache_dir)
+    if args.side_by_side:
+        side_by_side(args.data_dir, args.cache_dir, args.side_by_side)
+    else:
+        run(args.data_dir, args.cache_dir, args.buckets)
     return 0
+
+
+def side_by_side(data_dir: Path, cache_dir: Path | None, buckets: int) -> None:
+    """Run the one-pass and the bucketed build, each in a fresh process, and print their totals together."""
+    totals = {}
+    for way in (0, buckets):
+        command = [sys.executable, "-m", "benchmarks.bench_features", "--data-dir", str(data_dir)]
+        command += ["--buckets", str(way)] + (["--cache-dir", str(cache_dir)] if cache_dir else [])
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        print(output, end="")
+        totals[way] = next(line for line in output.splitlines() if line.startswith("TOTAL"))
+    for way, line in totals.items():
+        print(f"{'one pass' if way == 0 else f'{way} buckets':<10} {line}")
 
 
 if __name__ == "__main__":

@@ -1,23 +1,25 @@
 """History features for a set of clients, and the same build by client buckets (bounded memory, or on Spark).
 
 Every history feature is an aggregate over one client's rows, so the clients can be split into buckets
-(``SK_ID_CURR % buckets``) and built one bucket at a time: `client_history` is the one function, called on all
-clients at once (`history_features`, today's build), on each bucket in turn (`bucketed_history`), or inside
-Spark on each bucket's rows (entry_points/batch/features.py). Rows keep their source order within a bucket, so
-float sums are bit-identical whichever way the build runs.
+(``SK_ID_CURR % buckets``) and built one bucket at a time. The pandas block code is the same three ways: on
+all clients at once (`history_features`, today's build, or with ``ids`` for a set of clients), in this
+process on each bucket's rows in turn (`bucketed_history`, bounded memory), or inside Spark on each bucket's
+rows (entry_points/batch/features.py); `block_of` runs one block on one bucket. Rows keep their source order
+within a bucket, so float sums are bit-identical whichever way the build runs.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from custom_model import schema
-from custom_model.features.assemble import HISTORY_BLOCKS, client_index, history_features
+from custom_model.features.assemble import HISTORY_BLOCKS, client_index
 from custom_model.io import Tables, loaded_dtypes
 
 logger = logging.getLogger(__name__)
@@ -34,36 +36,84 @@ def client_bucket(ids: object, buckets: int) -> np.ndarray:
     return np.asarray(ids, dtype=np.int64) % buckets
 
 
-def restrict(tables: Tables, ids: pd.Index) -> Tables:
-    """The child tables cut to the rows of ``ids`` (source order kept); application tables unchanged."""
-    wanted = client_index(ids)
-    cut: dict[str, pd.DataFrame | None] = {}
+def bucketed_history(tables: Tables, ids: pd.Index, *, buckets: int) -> pd.DataFrame:
+    """The frame of `history_features(tables, ids=ids)`, built block by block and, in each, bucket by bucket.
+
+    Only one bucket's rows of one block and their intermediates are in memory at a time, beside the tables and
+    the finished blocks: the peak of the one-pass build comes from those intermediates.
+    """
+    index = client_index(ids)
+    of_row = row_buckets(tables, buckets)
+    blocks = []
+    for name, _ in HISTORY_BLOCKS:
+        present = [t for t in BLOCK_TABLES[name] if t in of_row]
+        if name not in present:
+            continue
+        started = time.perf_counter()
+        parts = [
+            block_of(name, {t: tables.get(t).take(of_row[t].rows_of(bucket)) for t in present})
+            for bucket in range(buckets)
+        ]
+        blocks.append(pd.concat(parts).reindex(index))
+        del parts
+        logger.info("%s: %d buckets in %.1f s", name, buckets, time.perf_counter() - started)
+    result = pd.concat(blocks, axis=1) if blocks else pd.DataFrame(index=index)
+    result.index.name = ID_CURR
+    return result
+
+
+@dataclass(frozen=True)
+class BucketedRows:
+    """Which rows of one child table go to which bucket: entry i is source row ``row[i]`` in ``bucket[i]``.
+
+    ``row`` is ascending, so each bucket's rows keep their source order; a row may appear in several buckets
+    (a bureau credit listed under clients of different buckets) or in none (a credit absent from bureau).
+    """
+
+    row: np.ndarray
+    bucket: np.ndarray
+
+    def rows_of(self, bucket: int) -> np.ndarray:
+        """Source rows of one bucket, ascending."""
+        return self.row[self.bucket == bucket]
+
+
+def row_buckets(tables: Tables, buckets: int) -> dict[str, BucketedRows]:
+    """The bucketed rows of each present child table.
+
+    Rows with SK_ID_CURR go to their client's bucket. bureau_balance rows go to the bucket of every client
+    their SK_ID_BUREAU is listed under in bureau (the one-pass build joins them to each), and to none when
+    the credit is absent from bureau.
+    """
+    keyed = {}
     for name in schema.CHILD_TABLES:
         frame = tables.get(name)
         if frame is None or name == schema.BUREAU_BALANCE:
             continue
-        cut[name.lower()] = frame[frame[ID_CURR].isin(wanted)]
-    balance, bureau = tables.bureau_balance, cut.get(schema.BUREAU.lower())
-    if balance is not None:
-        known = bureau[ID_BUREAU] if bureau is not None else pd.Series([], dtype=np.int64)
-        cut[schema.BUREAU_BALANCE.lower()] = balance[balance[ID_BUREAU].isin(known)]
-    return dataclasses.replace(tables, **cut)
+        keyed[name] = BucketedRows(np.arange(len(frame)), client_bucket(frame[ID_CURR], buckets))
+    balance, bureau = tables.bureau_balance, tables.bureau
+    if balance is not None and bureau is not None:
+        keyed[schema.BUREAU_BALANCE] = _balance_rows(balance[ID_BUREAU], bureau, buckets)
+    return keyed
 
 
-def client_history(tables: Tables, ids: pd.Index) -> pd.DataFrame:
-    """History features of exactly ``ids``, in that order, from their own rows only."""
-    return history_features(restrict(tables, ids), ids=ids)
-
-
-def bucketed_history(tables: Tables, ids: pd.Index, *, buckets: int) -> pd.DataFrame:
-    """`client_history` one bucket at a time: the same frame, with one bucket's intermediates in memory."""
-    index = client_index(ids)
-    of = client_bucket(index, buckets)
-    parts = []
-    for bucket in range(buckets):
-        parts.append(client_history(tables, index[of == bucket]))
-        logger.info("bucket %d/%d: %d clients", bucket + 1, buckets, len(parts[-1]))
-    return pd.concat(parts).reindex(index)
+def _balance_rows(credits: pd.Series, bureau: pd.DataFrame, buckets: int) -> BucketedRows:
+    """bureau_balance rows in the bucket(s) of their credit's client(s) (see `row_buckets`)."""
+    owners = pd.DataFrame(
+        {ID_BUREAU: bureau[ID_BUREAU].to_numpy(), "b": client_bucket(bureau[ID_CURR], buckets)}
+    )
+    owners = owners.drop_duplicates()
+    first, more = owners.drop_duplicates(ID_BUREAU), owners[owners.duplicated(ID_BUREAU)]
+    credit = pd.Index(first[ID_BUREAU]).get_indexer(credits)
+    row = np.flatnonzero(credit >= 0)
+    bucket = first["b"].to_numpy()[credit[row]]
+    if len(more):
+        extra = pd.DataFrame({ID_BUREAU: credits.to_numpy(), "row": np.arange(len(credits))})
+        extra = extra[extra[ID_BUREAU].isin(more[ID_BUREAU])].merge(more, on=ID_BUREAU)
+        row, bucket = np.concatenate([row, extra["row"]]), np.concatenate([bucket, extra["b"]])
+        order = np.argsort(row, kind="stable")
+        row, bucket = row[order], bucket[order]
+    return BucketedRows(row, bucket)
 
 
 def block_columns(name: str) -> pd.Index:

@@ -3,7 +3,7 @@
 Each child table travels with its bucket (``SK_ID_CURR % buckets``; bureau_balance through bureau's
 SK_ID_BUREAU) and its source row number; each block runs `custom_model.features.buckets.block_of` on one
 bucket's rows (`groupBy(...).applyInPandas`, or `cogroup` for bureau + bureau_balance), rows sorted back into
-source order first, so the result equals `client_history` cell for cell.
+source order first, so the result equals `history_features(tables, ids=ids)` cell for cell.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from custom_model import schema
 from custom_model.features.assemble import HISTORY_BLOCKS, client_index
-from custom_model.features.buckets import BLOCK_TABLES, block_columns, block_of, client_bucket, restore_dtypes
+from custom_model.features.buckets import BLOCK_TABLES, block_columns, block_of, restore_dtypes, row_buckets
 from custom_model.io import Tables
 
 if TYPE_CHECKING:
@@ -30,7 +29,7 @@ BUCKET, ROW = "_bucket", "_row"
 
 
 def spark_history(spark: SparkSession, tables: Tables, ids: pd.Index, *, buckets: int) -> pd.DataFrame:
-    """History features of exactly ``ids`` (same frame as `client_history`), built on Spark by bucket."""
+    """History features of exactly ``ids`` (same frame as `history_features`), built on Spark by bucket."""
     index = client_index(ids)
     keyed = _keyed_tables(tables, buckets)
     blocks = []
@@ -50,21 +49,13 @@ def spark_history(spark: SparkSession, tables: Tables, ids: pd.Index, *, buckets
 
 
 def _keyed_tables(tables: Tables, buckets: int) -> dict[str, pd.DataFrame]:
-    """Each present child table with its bucket and source row number; text as plain strings for Arrow."""
+    """Each present child table with its bucket and source row number; text as plain strings for Arrow.
+
+    A bureau_balance row travels to each bucket of its credit's clients, or to none (`row_buckets`).
+    """
     keyed = {}
-    for name in schema.CHILD_TABLES:
-        frame = tables.get(name)
-        if frame is None:
-            continue
-        if name == schema.BUREAU_BALANCE:
-            if tables.bureau is None:
-                continue
-            owners = tables.bureau[[ID_BUREAU, ID_CURR]].drop_duplicates(ID_BUREAU)
-            clients = frame[[ID_BUREAU]].merge(owners, on=ID_BUREAU, how="left")[ID_CURR].to_numpy()
-            frame = frame.assign(**{ID_CURR: clients})[~np.isnan(clients)]
-        out = frame.assign(**{BUCKET: client_bucket(frame[ID_CURR], buckets), ROW: np.arange(len(frame))})
-        if name == schema.BUREAU_BALANCE:
-            out = out.drop(columns=[ID_CURR])
+    for name, rows in row_buckets(tables, buckets).items():
+        out = tables.get(name).take(rows.row).assign(**{BUCKET: rows.bucket, ROW: rows.row})
         text = [c for c in out.columns if not pd.api.types.is_numeric_dtype(out[c])]
         out[text] = out[text].astype(object).where(out[text].notna(), None)
         keyed[name] = out

@@ -38,3 +38,13 @@ def _with_orphans(frame: pd.DataFrame) -> pd.DataFrame:
 def all_clients(tables: Tables) -> pd.Index:
     """Training then production clients, as the training build asks for them."""
     return client_index(pd.concat([tables.application_train[ID_CURR], tables.application_test[ID_CURR]]))
+
+
+def with_a_shared_credit(tables: Tables) -> Tables:
+    """The tables with one bureau credit also listed, first, under three other clients (an SK_ID_BUREAU that
+    is not unique): the one-pass build joins its bureau_balance rows to each of them."""
+    bureau = tables.bureau
+    others = bureau[schema.ID_CURR].drop_duplicates().iloc[1:4].to_numpy()
+    credit = int(bureau[schema.ID_BUREAU].iloc[0])
+    shared = bureau[bureau[schema.ID_CURR].isin(others)].assign(**{schema.ID_BUREAU: credit})
+    return dataclasses.replace(tables, bureau=pd.concat([shared, bureau], ignore_index=True))

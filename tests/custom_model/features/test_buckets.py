@@ -8,9 +8,9 @@ import pytest
 
 from custom_model import schema
 from custom_model.features.assemble import history_features
-from custom_model.features.buckets import bucketed_history, client_history, restrict
+from custom_model.features.buckets import bucketed_history, row_buckets
 from custom_model.io import Tables
-from tests.support.history_data import HAS_CLIENT, all_clients, history_tables
+from tests.support.history_data import HAS_CLIENT, all_clients, history_tables, with_a_shared_credit
 
 ID_CURR = schema.ID_CURR
 
@@ -37,16 +37,36 @@ def test_bucketed_build_equals_the_one_pass_build_cell_for_cell(generated: Table
     )
 
 
-def test_a_client_set_gets_its_rows_in_the_order_asked(generated: Tables) -> None:
+def test_a_client_set_gets_only_its_clients_in_the_order_asked(generated: Tables) -> None:
     ids = all_clients(generated)[::-5]
+    built = bucketed_history(generated, ids, buckets=4)
+    assert built.index.equals(ids)
+    pd.testing.assert_frame_equal(built, history_features(generated, ids=ids), check_exact=True)
+
+
+def test_every_row_goes_to_its_clients_bucket(generated: Tables) -> None:
+    keyed = row_buckets(generated, 3)
+    bureau = keyed[schema.BUREAU]
+    assert np.array_equal(bureau.row, np.arange(len(generated.bureau)))
+    assert np.array_equal(bureau.bucket, generated.bureau[ID_CURR].to_numpy() % 3)
+
+
+def test_a_balance_row_goes_to_every_bucket_of_its_credits_clients_and_an_orphan_to_none() -> None:
+    bureau = pd.DataFrame({ID_CURR: [4, 5, 6, 7], schema.ID_BUREAU: [10, 11, 10, 12]})
+    balance = pd.DataFrame({schema.ID_BUREAU: [12, 10, 99, 11, 10]})
+    keyed = row_buckets(
+        Tables(application_train=None, application_test=None, bureau=bureau, bureau_balance=balance), 3
+    )[schema.BUREAU_BALANCE]
+    # credit 10 is listed under clients 4 (bucket 1) and 6 (bucket 0); credit 99 under nobody
+    assert keyed.row.tolist() == [0, 1, 1, 3, 4, 4]
+    assert keyed.bucket.tolist() == [1, 1, 0, 2, 1, 0]
+    assert keyed.rows_of(0).tolist() == [1, 4] and keyed.rows_of(1).tolist() == [0, 1, 4]
+
+
+def test_a_credit_listed_under_several_clients_counts_for_each_as_in_the_one_pass_build(
+    generated: Tables,
+) -> None:
+    tables, ids = with_a_shared_credit(generated), all_clients(generated)
     pd.testing.assert_frame_equal(
-        client_history(generated, ids), history_features(generated, ids=ids), check_exact=True
+        bucketed_history(tables, ids, buckets=5), history_features(tables, ids=ids), check_exact=True
     )
-
-
-def test_restrict_keeps_only_the_clients_rows_in_source_order(generated: Tables) -> None:
-    ids = all_clients(generated)[:10]
-    cut = restrict(generated, ids)
-    assert cut.bureau[ID_CURR].isin(ids).all() and cut.bureau.index.is_monotonic_increasing
-    assert cut.bureau_balance[schema.ID_BUREAU].isin(cut.bureau[schema.ID_BUREAU]).all()
-    assert np.array_equal(cut.application_test[ID_CURR], generated.application_test[ID_CURR])

@@ -9,7 +9,7 @@ from custom_model.features.assemble import history_features
 from custom_model.features.buckets import bucketed_history
 from custom_model.io import Tables
 from entry_points.batch.features import spark_history
-from tests.support.history_data import all_clients, history_tables
+from tests.support.history_data import all_clients, history_tables, with_a_shared_credit
 
 
 @pytest.fixture(scope="module")
@@ -24,3 +24,10 @@ def test_spark_by_bucket_equals_in_process_and_in_process_by_bucket(spark, gener
     pd.testing.assert_frame_equal(on_spark, one_pass, check_exact=True)
     pd.testing.assert_frame_equal(bucketed_history(generated, ids, buckets=3), on_spark, check_exact=True)
     assert one_pass.isna().all(axis=1).any()  # clients without history are in the comparison
+
+
+def test_a_credit_listed_under_several_clients_counts_for_each_on_spark(spark, generated: Tables) -> None:
+    tables, ids = with_a_shared_credit(generated), all_clients(generated)
+    pd.testing.assert_frame_equal(
+        spark_history(spark, tables, ids, buckets=3), history_features(tables, ids=ids), check_exact=True
+    )
