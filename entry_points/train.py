@@ -12,9 +12,10 @@ import argparse
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import mlflow
 import pandas as pd
@@ -32,6 +33,7 @@ from entry_points.training.registry import AliasDecision
 from entry_points.training.settings import DEFAULTS, FEATURE_SELECTIONS, TrainSettings
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -181,28 +183,32 @@ def run(settings: TrainSettings, *, project_dir: Path = PROJECT_DIR) -> TrainRes
     """Run the whole training job against the tracking store already configured.
 
     BLAS/OpenMP threads are capped at ``num_threads``: on a shared 2-core machine a second spinning thread
-    made LightGBM and the logistic regression 3-10x slower, not faster.
+    made LightGBM and the logistic regression 3-10x slower, not faster. Each step's wall time is logged as it
+    ends and recorded on the run (``step_seconds_<step>``), so a slow job shows where its time went.
     """
     started = time.perf_counter()
+    clock = StepClock()
     with threadpool_limits(settings.num_threads):
         source = steps.resolve_source(settings, project_dir)
-        data = load_training_data(source.data_dir)
-        prepared = steps.select_features(steps.split_and_encode(data, settings), settings)
+        data = clock("features", load_training_data, source.data_dir)
+        prepared = clock("encode", steps.split_and_encode, data, settings)
+        prepared = clock("feature_selection", steps.select_features, prepared, settings)
         use_experiment(source.experiment)
         with mlflow.start_run(run_name=f"train-{'-'.join(settings.families)}") as parent:
             steps.log_inputs(source, data, prepared, settings)
-            selection = steps.finalize(
-                steps.search(prepared, settings, synthetic=data.synthetic), prepared, settings
-            )
-            evaluation = steps.refit_and_evaluate(selection, prepared, data, settings)
+            selection = clock("search", steps.search, prepared, settings, synthetic=data.synthetic)
+            selection = clock("final_fit", steps.finalize, selection, prepared, settings)
+            evaluation = clock("holdout", steps.refit_and_evaluate, selection, prepared, data, settings)
             steps.log_evaluation(selection, evaluation)
-            explanations = steps.explain(evaluation, prepared, data, settings)
+            explanations = clock("explanations", steps.explain, evaluation, prepared, data, settings)
             steps.log_explanations(explanations, prepared)
-            steps.log_figures(selection, evaluation, prepared, data)
+            clock("figures", steps.log_figures, selection, evaluation, prepared, data)
             steps.log_model_card(source, data, prepared, selection, evaluation, explanations, settings)
-            registration = steps.register(evaluation, explanations, prepared, data, settings)
+            registration = clock(
+                "register", steps.register, evaluation, explanations, prepared, data, settings
+            )
             seconds = time.perf_counter() - started
-            mlflow.log_metric("total_seconds", seconds)
+            mlflow.log_metrics({**clock.metrics(), "total_seconds": seconds})
     chosen = selection.chosen
     return TrainResult(
         run_id=parent.info.run_id,
@@ -219,6 +225,24 @@ def run(settings: TrainSettings, *, project_dir: Path = PROJECT_DIR) -> TrainRes
         seconds=seconds,
         comparison=evaluation.comparison,
     )
+
+
+class StepClock:
+    """Run a step, log its wall time when it ends and keep it for the run's metrics."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, step: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        started = time.perf_counter()
+        result = function(*args, **kwargs)
+        self.seconds[step] = time.perf_counter() - started
+        logger.info("step %s done in %.1f s", step, self.seconds[step])
+        return result
+
+    def metrics(self) -> dict[str, float]:
+        """``step_seconds_<step>`` per step, for MLflow."""
+        return {f"step_seconds_{step}": seconds for step, seconds in self.seconds.items()}
 
 
 def _print_outcome(result: TrainResult, uri: str) -> None:

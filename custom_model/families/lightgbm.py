@@ -86,7 +86,7 @@ class LightGBM(ModelFamily):
             **DATASET_PARAMS,
             "seed": s.seed,
             "deterministic": True,
-            "force_row_wise": True,
+            "force_col_wise": True,
             "num_threads": s.num_threads,
         }
         if p[IMBALANCE] == "class_weight":

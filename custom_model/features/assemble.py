@@ -63,6 +63,13 @@ class FeatureSet:
     train: pd.DataFrame
     target: pd.Series
     production: pd.DataFrame
+    #: The history feature columns among them (what `client_snapshot` bundles beside the raw fields).
+    history_columns: tuple[str, ...] = ()
+
+    def history(self, ids: pd.Index) -> pd.DataFrame:
+        """History features of ``ids`` (training or production clients) as built, without a second build."""
+        columns = list(self.history_columns)
+        return pd.concat([self.train[columns], self.production[columns]]).reindex(client_index(ids))
 
 
 def client_index(ids: object) -> pd.Index:
@@ -116,15 +123,19 @@ def build_features(tables: Tables) -> FeatureSet:
         train=with_cross_features(pd.concat([train, history.reindex(train.index)], axis=1)),
         target=target.astype(np.int64),
         production=with_cross_features(pd.concat([production, history.reindex(production.index)], axis=1)),
+        history_columns=tuple(history.columns),
     )
 
 
-def client_snapshot(tables: Tables, ids: pd.Index | None = None) -> pd.DataFrame:
+def client_snapshot(
+    tables: Tables, ids: pd.Index | None = None, *, features: FeatureSet | None = None
+) -> pd.DataFrame:
     """Return raw application fields + history features of ``ids`` (default: application_test clients).
 
     Index SK_ID_CURR; columns RAW_COLUMNS (as in the source) then the history features stored as float32
     (exact for the float32 model input of `FeaturePreprocessor`, half the size). Clients found in
-    application_train are looked up there too, so any known client can be bundled.
+    application_train are looked up there too, so any known client can be bundled. ``features``, the
+    `build_features` of the same tables, gives the history already built instead of building it again.
     """
     apps = pd.concat(
         [
@@ -135,8 +146,8 @@ def client_snapshot(tables: Tables, ids: pd.Index | None = None) -> pd.DataFrame
     ).drop_duplicates(ID_CURR)
     index = client_index(tables.application_test[ID_CURR] if ids is None else ids)
     raw = apps.set_index(ID_CURR).reindex(index)
-    history = history_features(tables, ids=index).astype(np.float32)
-    snapshot = pd.concat([raw, history], axis=1)
+    history = history_features(tables, ids=index) if features is None else features.history(index)
+    snapshot = pd.concat([raw, history.astype(np.float32)], axis=1)
     snapshot.index.name = ID_CURR
     return snapshot
 

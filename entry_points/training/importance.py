@@ -41,8 +41,26 @@ HISTORY_SUMMARIES = (
 )
 
 
-def global_importance(model: ModelFamily, X: pd.DataFrame, *, labels: Sequence[str]) -> pd.DataFrame:
-    """Table feature, label, mean_abs_contribution (log-odds) by decreasing importance (ties by name)."""
+#: Holdout rows the global importance averages over; beyond this, a seeded sample. The mean |SHAP| of 10,000
+#: clients has a standard error of 1 % of the per-client spread, and TreeSHAP on a fold average of thousands
+#: of trees costs minutes for the 61,503 holdout clients of the real data size.
+IMPORTANCE_ROWS = 10_000
+
+
+def global_importance(
+    model: ModelFamily,
+    X: pd.DataFrame,
+    *,
+    labels: Sequence[str],
+    max_rows: int = IMPORTANCE_ROWS,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Table feature, label, mean_abs_contribution (log-odds) by decreasing importance (ties by name).
+
+    Over at most ``max_rows`` rows (a seeded sample, in row order, when there are more).
+    """
+    if len(X) > max_rows:
+        X = X.iloc[np.sort(np.random.default_rng(seed).permutation(len(X))[:max_rows])]
     mean_abs = np.abs(model.contributions(X)[:, :-1]).mean(axis=0)
     table = pd.DataFrame(
         {

@@ -446,7 +446,7 @@ def explain(
 ) -> Explanations:
     """Global importance (mean |SHAP| on the holdout), monitored features, reference sample, fairness."""
     labels = model_feature_labels(prepared.X_hold.columns, prepared.preprocessor.feature_labels_)
-    importance = global_importance(evaluation.model, prepared.X_hold, labels=labels)
+    importance = global_importance(evaluation.model, prepared.X_hold, labels=labels, seed=settings.seed)
     top = importance["feature"].head(TOP_FEATURES_IN_SAMPLE).tolist()
     raw_hold = data.tables.application_train.set_index(schema.ID_CURR).loc[
         prepared.X_hold.index, list(RAW_COLUMNS)
@@ -628,7 +628,7 @@ def log_scoring_model_version(
         threshold=evaluation.threshold,
         cost_fn=settings.cost_fn,
         cost_fp=settings.cost_fp,
-        snapshot=client_snapshot(data.tables, ids=ids),
+        snapshot=client_snapshot(data.tables, ids=ids, features=data.features),
         monitored_features=explanations.monitored,
     )
     example = data.tables.application_test[[schema.ID_CURR, *RAW_COLUMNS]].head(2)

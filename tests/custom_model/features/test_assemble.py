@@ -197,3 +197,15 @@ def test_request_fields_override_snapshot_but_nulls_do_not(linked, built):
 def test_request_without_id_is_refused(linked):
     with pytest.raises(SchemaError, match="SK_ID_CURR"):
         snapshot_features(client_snapshot(linked), pd.DataFrame([{"AMT_CREDIT": 1.0}]))
+
+
+def test_the_snapshot_from_the_built_features_equals_a_fresh_build(linked, built):
+    """Training bundles the history it already built; it must be the very frame a second build gives."""
+    features, _ = built
+    ids = features.production.index[::3].append(features.train.index[::7])
+    pd.testing.assert_frame_equal(
+        client_snapshot(linked, ids=ids, features=features),
+        client_snapshot(linked, ids=ids),
+        check_exact=True,
+    )
+    assert len(features.history_columns) > 0

@@ -21,3 +21,18 @@ def test_global_importance_is_the_mean_absolute_treeshap_value() -> None:
     assert list(table["feature"]) == ["strong", "noise"] and list(table["label"]) == ["strong", "noise"]
     contrib = booster.predict(X, pred_contrib=True)
     assert table.loc[0, "mean_abs_contribution"] == pytest.approx(np.abs(contrib[:, 0]).mean())
+
+
+def test_beyond_max_rows_the_importance_is_the_mean_over_a_seeded_sample_of_rows() -> None:
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"strong": rng.normal(size=3000), "noise": rng.normal(size=3000)})
+    y = (rng.random(3000) < 1 / (1 + np.exp(-3 * X["strong"]))).astype(int)
+    params = {"objective": "binary", "verbosity": -1, "num_threads": 1, "seed": 0, "deterministic": True}
+    booster = lgb.train(params, lgb.Dataset(X, label=y), num_boost_round=20)
+    model = LightGBM.from_booster(booster)
+    table = global_importance(model, X, labels=["strong", "noise"], max_rows=500, seed=3)
+    rows = np.sort(np.random.default_rng(3).permutation(3000)[:500])
+    contrib = booster.predict(X.iloc[rows], pred_contrib=True)
+    assert table.loc[0, "mean_abs_contribution"] == pytest.approx(np.abs(contrib[:, 0]).mean())
+    assert table.equals(global_importance(model, X, labels=["strong", "noise"], max_rows=500, seed=3))
+    assert list(table["feature"]) == list(global_importance(model, X, labels=["strong", "noise"])["feature"])
