@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import pickle
+import warnings
 from pathlib import Path
 from typing import Self
 
 import numpy as np
 import pandas as pd
-from sklearn.impute import SimpleImputer
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -40,6 +41,30 @@ def _estimator(*, C: float, class_weight: str | None, seed: int) -> SkLogisticRe
     )
 
 
+class MedianImputer(TransformerMixin, BaseEstimator):
+    """Missing values → the column's median over the fit rows (0 for a column without any value).
+
+    The statistics of ``SimpleImputer(strategy="median", keep_empty_features=True)``, computed with
+    ``np.nanmedian``: 0.7 s instead of 17 s on 164k rows × 575 columns (sklearn goes through masked arrays),
+    once per CV fold and per refit.
+    """
+
+    def fit(self, X: np.ndarray, y: object = None) -> Self:
+        values = np.asarray(X, dtype=np.float64)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # "All-NaN slice": such a column gets 0
+            median = np.nanmedian(values, axis=0) if len(values) else np.full(values.shape[1], np.nan)
+        self.statistics_ = np.where(np.isnan(median), 0.0, median)
+        self.n_features_in_ = values.shape[1]
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        values = np.array(X, dtype=np.float64)
+        rows, columns = np.nonzero(np.isnan(values))
+        values[rows, columns] = self.statistics_[columns]
+        return values
+
+
 def logreg_pipeline(*, C: float, class_weight: str | None, seed: int) -> Pipeline:
     """Impute and scale inside one sklearn Pipeline so that CV folds never leak statistics.
 
@@ -48,7 +73,7 @@ def logreg_pipeline(*, C: float, class_weight: str | None, seed: int) -> Pipelin
     """
     return Pipeline(
         [
-            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("impute", MedianImputer()),
             ("scale", StandardScaler()),
             ("model", _estimator(C=C, class_weight=class_weight, seed=seed)),
         ]

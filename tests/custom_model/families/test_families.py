@@ -252,3 +252,22 @@ def test_composite_models_are_neither_searched_nor_fitted_whole() -> None:
             type(model).search_space()
         with pytest.raises(TypeError, match="fit its parts"):
             model.fit(X, y)
+
+
+def test_the_median_imputer_learns_what_sklearns_simple_imputer_learns_and_fills_the_same() -> None:
+    from sklearn.impute import SimpleImputer
+
+    from custom_model.families.logreg import MedianImputer
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(301, 6))
+    X[rng.random(X.shape) < 0.3] = np.nan
+    X[:, 4] = np.nan  # a column without any value gets 0
+    X[:, 5] = np.where(np.arange(301) % 2 == 0, np.nan, np.arange(301.0))  # an even count of values
+    reference = SimpleImputer(strategy="median", keep_empty_features=True).fit(X)
+    ours = MedianImputer().fit(X)
+    np.testing.assert_array_equal(ours.statistics_, reference.statistics_)
+    assert ours.statistics_[4] == 0.0 and ours.statistics_[5] == 150.0
+    new = rng.normal(size=(50, 6))
+    new[rng.random(new.shape) < 0.4] = np.nan
+    np.testing.assert_array_equal(ours.transform(new), reference.transform(new))
