@@ -8,7 +8,7 @@ Usage:
 
 Prints the wall time of each step, the total, the peak resident memory of the process (``ru_maxrss``) and the
 feature count before and after `FeaturePreprocessor` (dummies). ``--buckets K`` builds the history
-features with `bucketed_history` (K buckets of clients, one bucket's intermediates in memory at a time);
+features with `streamed_history` (each block's tables read only for that block, K buckets of clients);
 ``--side-by-side K`` runs the one-pass build and the K-bucket build each in a fresh process, one after the
 other, and prints both totals (peak memory is per process, so each way needs its own).
 Run heavy scales under ``flock /tmp/heavy.lock``.
@@ -29,7 +29,7 @@ import pandas as pd
 from custom_model import schema
 from custom_model.features.application import application_features
 from custom_model.features.assemble import HISTORY_BLOCKS
-from custom_model.features.buckets import bucketed_history
+from custom_model.features.buckets import streamed_history
 from custom_model.io import Tables, load_tables
 from custom_model.preprocessing import FeaturePreprocessor
 
@@ -46,6 +46,9 @@ def _row_count(tables: Tables) -> int:
 
 def run(data_dir: Path, cache_dir: Path | None, buckets: int = 0) -> None:
     """Load ``data_dir`` and build every feature block, printing a line per step."""
+    if buckets:
+        run_streamed(data_dir, cache_dir, buckets)
+        return
     total_start = time.perf_counter()
     started = time.perf_counter()
     tables = load_tables(data_dir, cache_dir=cache_dir)
@@ -53,16 +56,8 @@ def run(data_dir: Path, cache_dir: Path | None, buckets: int = 0) -> None:
     timings: dict[str, float] = {}
 
     started = time.perf_counter()
-    apps = pd.concat([tables.application_train.drop(columns=[schema.TARGET]), tables.application_test])
-    application = application_features(apps)
+    application = application_features(_applications(tables))
     timings["application"] = time.perf_counter() - started
-    if buckets:
-        started = time.perf_counter()
-        history = bucketed_history(tables, application.index, buckets=buckets)
-        print(f"history, {buckets} buckets {time.perf_counter() - started:7.1f} s  peak {_peak_gb():5.2f} GB")
-        del tables
-        _finish(pd.concat([application, history], axis=1), timings, total_start)
-        return
     blocks = [application]
     for name, build in HISTORY_BLOCKS:
         started = time.perf_counter()
@@ -77,6 +72,30 @@ def run(data_dir: Path, cache_dir: Path | None, buckets: int = 0) -> None:
     frame = pd.concat(blocks, axis=1)
     timings["assemble"] = time.perf_counter() - started
     _finish(frame, timings, total_start)
+
+
+def run_streamed(data_dir: Path, cache_dir: Path | None, buckets: int) -> None:
+    """The bounded-memory build: application tables, then each block's tables read, built by bucket, freed."""
+    total_start = time.perf_counter()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    application = application_features(_applications(load_tables(data_dir, tables=(), cache_dir=cache_dir)))
+    timings["application"] = time.perf_counter() - started
+    started = time.perf_counter()
+    history = streamed_history(data_dir, application.index, buckets=buckets, cache_dir=cache_dir)
+    print(
+        f"history, read + {buckets} buckets {time.perf_counter() - started:7.1f} s  peak {_peak_gb():5.2f} GB"
+    )
+    started = time.perf_counter()
+    frame = pd.concat([application, history], axis=1)
+    timings["assemble"] = time.perf_counter() - started
+    del history
+    _finish(frame, timings, total_start)
+
+
+def _applications(tables: Tables) -> pd.DataFrame:
+    """Training (TARGET apart) then production applications, as one frame."""
+    return pd.concat([tables.application_train.drop(columns=[schema.TARGET]), tables.application_test])
 
 
 def _finish(frame: pd.DataFrame, timings: dict[str, float], total_start: float) -> None:

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from custom_model import schema
 from custom_model.features.assemble import HISTORY_BLOCKS, client_index
-from custom_model.io import Tables, loaded_dtypes
+from custom_model.io import Tables, load_tables, loaded_dtypes
 
 logger = logging.getLogger(__name__)
 ID_CURR, ID_BUREAU = schema.ID_CURR, schema.ID_BUREAU
@@ -43,21 +44,64 @@ def bucketed_history(tables: Tables, ids: pd.Index, *, buckets: int) -> pd.DataF
     the finished blocks: the peak of the one-pass build comes from those intermediates.
     """
     index = client_index(ids)
-    of_row = row_buckets(tables, buckets)
-    blocks = []
+    blocks = [bucketed_block(tables, name, index, buckets=buckets) for name, _ in HISTORY_BLOCKS]
+    return join_blocks(blocks, index)
+
+
+def streamed_history(
+    source: Path, ids: pd.Index, *, buckets: int, cache_dir: Path | None = None
+) -> pd.DataFrame:
+    """`bucketed_history` reading each block's tables from ``source`` only for that block.
+
+    In memory: the tables of one block (bureau with bureau_balance, then each other child table), one bucket's
+    intermediates and the result, filled in place block after block (joining finished blocks would copy them
+    all once more): for data larger than the one-pass build fits. The same frame, tested.
+    """
+    index = client_index(ids)
+    columns = {name: block_columns(name) for name, _ in HISTORY_BLOCKS}
+    values = np.full((len(index), sum(len(c) for c in columns.values())), np.nan)
+    kept: list[int] = []
+    start = 0
     for name, _ in HISTORY_BLOCKS:
-        present = [t for t in BLOCK_TABLES[name] if t in of_row]
-        if name not in present:
-            continue
-        started = time.perf_counter()
-        parts = [
-            block_of(name, {t: tables.get(t).take(of_row[t].rows_of(bucket)) for t in present})
-            for bucket in range(buckets)
-        ]
-        blocks.append(pd.concat(parts).reindex(index))
-        del parts
-        logger.info("%s: %d buckets in %.1f s", name, buckets, time.perf_counter() - started)
-    result = pd.concat(blocks, axis=1) if blocks else pd.DataFrame(index=index)
+        width = len(columns[name])
+        tables = load_tables(source, tables=BLOCK_TABLES[name], cache_dir=cache_dir)
+        block = bucketed_block(tables, name, index, buckets=buckets)
+        del tables
+        if block is not None:
+            values[:, start : start + width] = block[columns[name]].to_numpy(dtype=np.float64)
+            kept += range(start, start + width)
+        start += width
+    names = [column for block in columns.values() for column in block]
+    result = pd.DataFrame(values, index=index, columns=names, copy=False)
+    return result if len(kept) == len(names) else result.iloc[:, kept]
+
+
+def bucketed_block(tables: Tables, name: str, index: pd.Index, *, buckets: int) -> pd.DataFrame | None:
+    """One history block of the clients of ``index`` (in that order), bucket by bucket; None without its
+    table."""
+    if tables.get(name) is None:
+        return None
+    started = time.perf_counter()
+    of_row = row_buckets(tables, buckets, names=BLOCK_TABLES[name])
+    parts = [
+        block_of(name, {t: tables.get(t).take(rows.rows_of(bucket)) for t, rows in of_row.items()})
+        for bucket in range(buckets)
+    ]
+    block = pd.concat(parts).reindex(index)
+    logger.info(
+        "%s: %d clients x %d features, %d buckets in %.1f s",
+        name,
+        *block.shape,
+        buckets,
+        time.perf_counter() - started,
+    )
+    return block
+
+
+def join_blocks(blocks: list[pd.DataFrame | None], index: pd.Index) -> pd.DataFrame:
+    """The blocks side by side (absent tables contribute no columns), index named SK_ID_CURR."""
+    present = [block for block in blocks if block is not None]
+    result = pd.concat(present, axis=1) if present else pd.DataFrame(index=index)
     result.index.name = ID_CURR
     return result
 
@@ -78,21 +122,23 @@ class BucketedRows:
         return self.row[self.bucket == bucket]
 
 
-def row_buckets(tables: Tables, buckets: int) -> dict[str, BucketedRows]:
-    """The bucketed rows of each present child table.
+def row_buckets(
+    tables: Tables, buckets: int, *, names: Iterable[str] = schema.CHILD_TABLES
+) -> dict[str, BucketedRows]:
+    """The bucketed rows of each present child table (of ``names``).
 
     Rows with SK_ID_CURR go to their client's bucket. bureau_balance rows go to the bucket of every client
     their SK_ID_BUREAU is listed under in bureau (the one-pass build joins them to each), and to none when
     the credit is absent from bureau.
     """
     keyed = {}
-    for name in schema.CHILD_TABLES:
+    for name in names:
         frame = tables.get(name)
         if frame is None or name == schema.BUREAU_BALANCE:
             continue
         keyed[name] = BucketedRows(np.arange(len(frame)), client_bucket(frame[ID_CURR], buckets))
     balance, bureau = tables.bureau_balance, tables.bureau
-    if balance is not None and bureau is not None:
+    if schema.BUREAU_BALANCE in names and balance is not None and bureau is not None:
         keyed[schema.BUREAU_BALANCE] = _balance_rows(balance[ID_BUREAU], bureau, buckets)
     return keyed
 

@@ -78,9 +78,14 @@ def request_rows(tables: Tables, ids: np.ndarray | None = None) -> pd.DataFrame:
 
 
 def to_spark(spark: SparkSession, requests: pd.DataFrame, *, partitions: int) -> DataFrame:
-    """The request rows as a Spark frame of ``partitions`` partitions (text columns stay text, nulls null)."""
+    """The request rows as a Spark frame of ``partitions`` partitions (text columns stay text, nulls null).
+
+    Arrow already slices a pandas frame into the default parallelism's partitions; any other count costs a
+    shuffle of every request row, so it is only asked for when it differs.
+    """
     frame = requests.astype({c: object for c in requests.columns if not _is_numeric(requests[c])})
-    return spark.createDataFrame(frame).repartition(partitions)
+    created = spark.createDataFrame(frame)
+    return created if created.rdd.getNumPartitions() == partitions else created.repartition(partitions)
 
 
 def _is_numeric(column: pd.Series) -> bool:

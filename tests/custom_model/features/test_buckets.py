@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from custom_model import schema
 from custom_model.features.assemble import history_features
-from custom_model.features.buckets import bucketed_history, row_buckets
+from custom_model.features.buckets import bucketed_history, row_buckets, streamed_history
 from custom_model.io import Tables
 from tests.support.history_data import HAS_CLIENT, all_clients, history_tables, with_a_shared_credit
 
@@ -69,4 +71,20 @@ def test_a_credit_listed_under_several_clients_counts_for_each_as_in_the_one_pas
     tables, ids = with_a_shared_credit(generated), all_clients(generated)
     pd.testing.assert_frame_equal(
         bucketed_history(tables, ids, buckets=5), history_features(tables, ids=ids), check_exact=True
+    )
+
+
+@pytest.mark.parametrize("absent", [None, schema.POS_CASH_BALANCE])
+def test_reading_one_blocks_tables_at_a_time_gives_the_same_frame(
+    generated: Tables, tmp_path, absent
+) -> None:
+    """The bounded-memory build reads the tables block by block (orphans, a shared credit, a table absent)."""
+    tables = with_a_shared_credit(generated)
+    if absent is not None:
+        tables = dataclasses.replace(tables, **{absent.lower(): None})
+    for name in tables.present():
+        tables.get(name).to_parquet(tmp_path / f"{name}.parquet")
+    ids = all_clients(generated)
+    pd.testing.assert_frame_equal(
+        streamed_history(tmp_path, ids, buckets=4), history_features(tables, ids=ids), check_exact=True
     )
