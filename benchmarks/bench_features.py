@@ -29,7 +29,7 @@ import pandas as pd
 from custom_model import schema
 from custom_model.features.application import application_features
 from custom_model.features.assemble import HISTORY_BLOCKS
-from custom_model.features.buckets import streamed_history
+from custom_model.features.buckets import streamed_history, with_leading_columns
 from custom_model.io import Tables, load_tables
 from custom_model.preprocessing import FeaturePreprocessor
 
@@ -75,21 +75,24 @@ def run(data_dir: Path, cache_dir: Path | None, buckets: int = 0) -> None:
 
 
 def run_streamed(data_dir: Path, cache_dir: Path | None, buckets: int) -> None:
-    """The bounded-memory build: application tables, then each block's tables read, built by bucket, freed."""
+    """Bounded memory: each block's tables read, built by bucket and freed; then the applications."""
     total_start = time.perf_counter()
     timings: dict[str, float] = {}
+    applications = load_tables(data_dir, tables=(), cache_dir=cache_dir)
+    ids = _applications(applications)[schema.ID_CURR]
     started = time.perf_counter()
-    application = application_features(_applications(load_tables(data_dir, tables=(), cache_dir=cache_dir)))
-    timings["application"] = time.perf_counter() - started
-    started = time.perf_counter()
-    history = streamed_history(data_dir, application.index, buckets=buckets, cache_dir=cache_dir)
+    history = streamed_history(data_dir, ids, buckets=buckets, cache_dir=cache_dir)
     print(
         f"history, read + {buckets} buckets {time.perf_counter() - started:7.1f} s  peak {_peak_gb():5.2f} GB"
     )
     started = time.perf_counter()
-    frame = pd.concat([application, history], axis=1)
+    application = application_features(_applications(applications))
+    timings["application"] = time.perf_counter() - started
+    del applications
+    started = time.perf_counter()
+    frame = with_leading_columns(history, application)
     timings["assemble"] = time.perf_counter() - started
-    del history
+    del history, application
     _finish(frame, timings, total_start)
 
 

@@ -127,8 +127,11 @@ class FeaturePreprocessor(TransformerMixin, BaseEstimator):
         # column chunks bound the float64 copy to a slice of the frame (300k clients x 800 features = 2 GB)
         for start in range(0, len(numeric_columns), _CHUNK):
             chunk = slice(start, start + _CHUNK)
-            out[:, numeric_positions[chunk]] = _as_float(X[numeric_columns[chunk]])
-        out[np.isinf(out)] = np.nan
+            values = _as_float(X[numeric_columns[chunk]])
+            values[np.isinf(values)] = (
+                np.nan
+            )  # per chunk: a mask of the whole output would be rows x features
+            out[:, numeric_positions[chunk]] = values
         if self.kept_positions_ is not None:
             out = out[:, self.kept_positions_]
         return pd.DataFrame(out, index=X.index, columns=list(self.feature_names_))
