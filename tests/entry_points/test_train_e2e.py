@@ -186,6 +186,9 @@ def test_parent_run_metrics_params_dataset_and_artifacts(trained: Trained) -> No
     if p["calibration"] == "platt":
         assert m["cv_log_loss"] < m["cv_log_loss_uncalibrated"]
     assert m["holdout_cost"] <= m["holdout_cost_accept_all"] * 1.25
+    steps = {k.removeprefix("step_seconds_"): v for k, v in m.items() if k.startswith("step_seconds_")}
+    assert {"features", "feature_selection", "search", "final_fit", "holdout", "register"} <= set(steps)
+    assert all(v > 0 for v in steps.values()) and sum(steps.values()) <= m["total_seconds"]
     assert parent.inputs.dataset_inputs, "the training dataset is logged with mlflow.log_input"
     names = {a.path for a in client.list_artifacts(parent.info.run_id)}
     assert {
