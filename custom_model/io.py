@@ -166,6 +166,13 @@ def load_tables(
 # --------------------------------------------------------------------------------------------- source lookup
 
 
+def available_tables(source: str | Path) -> tuple[str, ...]:
+    """Names of the tables ``source`` (folder or zip) holds, in schema order: files found, nothing read."""
+    with ExitStack() as stack:
+        members = _members(Path(source), stack)
+    return tuple(name for name in schema.TABLE_NAMES if name in members)
+
+
 def _wanted(tables: Iterable[str] | None) -> set[str]:
     """Names of the tables to read: the requested ones plus the required application tables."""
     if tables is None:

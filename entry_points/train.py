@@ -68,7 +68,7 @@ def parse_families(text: str) -> tuple[str, ...]:
 
 
 def _add_scale_out_and_fairness_options(p: argparse.ArgumentParser, d: TrainSettings) -> None:
-    """Options of parallel work (fold workers, SparkTrials) and of the sensitive attributes."""
+    """Options of parallel work (fold workers, SparkTrials), bounded memory and sensitive attributes."""
     p.add_argument(
         "--workers", type=int_param, default=d.workers, help="CV folds fitted at once (results unchanged)"
     )
@@ -77,6 +77,13 @@ def _add_scale_out_and_fairness_options(p: argparse.ArgumentParser, d: TrainSett
         type=int_param,
         default=d.parallelism,
         help="configurations tried at once with hyperopt's SparkTrials (needs Java); 1: serial, no Spark",
+    )
+    p.add_argument(
+        "--feature-buckets",
+        type=int_param,
+        default=d.feature_buckets,
+        help="build the history features by this many client buckets, reading one table at a time (less "
+        "memory, same features); 0: one pass",
     )
     p.add_argument(
         "--exclude-features",
@@ -153,8 +160,10 @@ def parse_args(argv: Sequence[str] | None) -> TrainSettings:
     p.add_argument("--final-patience", type=int_param, default=d.final_patience, help=argparse.SUPPRESS)
     _add_scale_out_and_fairness_options(p, d)
     a = p.parse_args(argv)
-    if a.parallelism < 1:
-        p.error(f"--parallelism must be at least 1; got {a.parallelism}")
+    if a.parallelism < 1 or a.feature_buckets < 0:
+        p.error(
+            f"--parallelism must be ≥ 1 and --feature-buckets ≥ 0; got {a.parallelism}, {a.feature_buckets}"
+        )
     return TrainSettings(
         data_dir=_data_dir(a.data_dir),
         scale=a.scale,
@@ -175,6 +184,7 @@ def parse_args(argv: Sequence[str] | None) -> TrainSettings:
         final_patience=a.final_patience,
         workers=a.workers,
         parallelism=a.parallelism,
+        feature_buckets=a.feature_buckets,
         exclude_features=a.exclude_features,
     )
 
@@ -190,7 +200,7 @@ def run(settings: TrainSettings, *, project_dir: Path = PROJECT_DIR) -> TrainRes
     clock = StepClock()
     with threadpool_limits(settings.num_threads):
         source = steps.resolve_source(settings, project_dir)
-        data = clock("features", load_training_data, source.data_dir)
+        data = clock("features", load_training_data, source.data_dir, buckets=settings.feature_buckets)
         prepared = clock("encode", steps.split_and_encode, data, settings)
         prepared = clock("feature_selection", steps.select_features, prepared, settings)
         use_experiment(source.experiment)

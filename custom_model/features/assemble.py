@@ -105,7 +105,7 @@ def history_features(tables: Tables, ids: pd.Index | None = None) -> pd.DataFram
     return result
 
 
-def build_features(tables: Tables) -> FeatureSet:
+def build_features(tables: Tables, *, history: pd.DataFrame | None = None) -> FeatureSet:
     """Return the training frame (application_train clients, TARGET apart) and the production frame.
 
     Columns: application features (text categoricals still text, for `FeaturePreprocessor`), history, then
@@ -117,7 +117,8 @@ def build_features(tables: Tables) -> FeatureSet:
         raise SchemaError(f"{schema.APPLICATION_TRAIN}.csv: missing column TARGET")
     train = application_features(train_app)
     production = application_features(test_app)
-    history = history_features(tables, ids=train.index.append(production.index))
+    if history is None:  # else built already (by client buckets) from the same tables
+        history = history_features(tables, ids=train.index.append(production.index))
     target = pd.Series(train_app[schema.TARGET].to_numpy(), index=train.index, name=schema.TARGET)
     return FeatureSet(
         train=with_cross_features(pd.concat([train, history.reindex(train.index)], axis=1)),

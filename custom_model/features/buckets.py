@@ -75,12 +75,13 @@ def with_leading_columns(history: pd.DataFrame, application: pd.DataFrame) -> pd
 
 
 def _history_by_bucket(tables_for: Callable[[str], Tables], ids: pd.Index, *, buckets: int) -> pd.DataFrame:
-    """Every block's features of ``ids`` (unique), each bucket's rows written in place into one float array.
+    """Every block's features of ``ids``, each bucket's rows written in place into one float array.
 
     Writing in place spares the copies that joining the buckets, then the blocks, would make; the blocks'
     columns are fixed (`block_columns`), and a block whose table is absent contributes none.
     """
-    index = client_index(ids)
+    asked = client_index(ids)
+    index = asked.unique()
     columns = {name: block_columns(name) for name, _ in HISTORY_BLOCKS}
     values = np.full((len(index), sum(len(c) for c in columns.values())), np.nan)
     kept: list[int] = []
@@ -92,7 +93,8 @@ def _history_by_bucket(tables_for: Callable[[str], Tables], ids: pd.Index, *, bu
         start += width
     names = [column for block in columns.values() for column in block]
     result = pd.DataFrame(values, index=index, columns=names, copy=False)
-    return result if len(kept) == len(names) else result.iloc[:, kept]
+    result = result if len(kept) == len(names) else result.iloc[:, kept]
+    return result if len(index) == len(asked) else result.reindex(asked)  # an id asked twice: its row twice
 
 
 def _fill_block(tables: Tables, name: str, index: pd.Index, out: np.ndarray, *, buckets: int) -> bool:

@@ -13,7 +13,8 @@ from custom_model import schema
 from custom_model.contract import ORACLE_FILE, ORACLE_PROBABILITY
 from custom_model.errors import FeatureLeakError
 from custom_model.features.assemble import FeatureSet, build_features
-from custom_model.io import Tables, load_tables
+from custom_model.features.buckets import streamed_history
+from custom_model.io import Tables, available_tables, load_tables
 from entry_points.synthetic.mechanisms import DEFAULT_MECHANISM
 
 logger = logging.getLogger(__name__)
@@ -28,9 +29,10 @@ class TrainingData:
 
     data_dir: Path
     synthetic: bool
-    tables: Tables
+    tables: Tables  # the application tables only when the history was built by buckets
     features: FeatureSet
     oracle: pd.Series | None
+    table_names: tuple[str, ...]  # the tables the source holds
 
 
 def demo_dir(project_dir: Path, *, scale: float, seed: int, mechanism: str = DEFAULT_MECHANISM) -> Path:
@@ -67,10 +69,22 @@ def read_oracle(data_dir: Path) -> pd.Series | None:
     )
 
 
-def load_training_data(data_dir: Path) -> TrainingData:
-    """Load and validate the tables and build one feature row per client."""
-    tables = load_tables(data_dir)
-    features = build_features(tables)
+def load_training_data(data_dir: Path, *, buckets: int = 0) -> TrainingData:
+    """Load and validate the tables and build one feature row per client.
+
+    With ``buckets``, the history is built by `streamed_history` (each block's tables read only for that
+    block, one bucket of clients at a time: bounded memory) and only the application tables stay loaded; the
+    features are the same, cell for cell.
+    """
+    if buckets:
+        tables = load_tables(data_dir, tables=())
+        ids = pd.concat([tables.application_train[schema.ID_CURR], tables.application_test[schema.ID_CURR]])
+        features = build_features(tables, history=streamed_history(data_dir, ids, buckets=buckets))
+        names = available_tables(data_dir)
+    else:
+        tables = load_tables(data_dir)
+        features = build_features(tables)
+        names = tables.present()
     check_no_forbidden_features(features.train.columns)
     oracle = read_oracle(data_dir)
     logger.info(
@@ -78,7 +92,7 @@ def load_training_data(data_dir: Path) -> TrainingData:
         *features.train.shape,
         "synthetic data with oracle" if oracle is not None else "no oracle",
     )
-    return TrainingData(data_dir, oracle is not None, tables, features, oracle)
+    return TrainingData(data_dir, oracle is not None, tables, features, oracle, names)
 
 
 def check_no_forbidden_features(columns: pd.Index | list[str]) -> None:

@@ -48,6 +48,10 @@ class TrainSettings:
     max_rounds: int = 300
     workers: int = field(default_factory=default_workers)
     parallelism: int = 1
+    #: Client buckets of the history feature build: 0 builds it in one pass over all loaded tables; k > 0
+    #: reads each block's tables only for that block and builds k buckets of clients in turn (bounded memory,
+    #: the same features).
+    feature_buckets: int = 0
     #: Raw application columns kept out of the model (their encoded features dropped), e.g. CODE_GENDER: the
     #: sensitive attributes stay in the data, so fairness is still measured on them.
     exclude_features: tuple[str, ...] = ()

@@ -534,7 +534,7 @@ def log_model_card(
         n_train=len(prepared.X_sel),
         n_holdout=len(prepared.X_hold),
         default_rate=float(data.features.target.mean()),
-        tables=data.tables.present(),
+        tables=data.table_names,
         n_features=prepared.X_sel.shape[1],
         top_features=tuple(explanations.importance["feature"].head(10)),
         comparison=evaluation.comparison,

@@ -34,3 +34,10 @@ def test_excluded_features_are_raw_application_columns() -> None:
     assert parse_args(["--exclude-features", "''"]).exclude_features == ()  # MLflow's empty string
     with pytest.raises(SystemExit):
         parse_args(["--exclude-features", "GENDER"])
+
+
+def test_feature_buckets_is_a_non_negative_count() -> None:
+    assert parse_args(["--feature-buckets", "8.0"]).feature_buckets == 8
+    assert parse_args([]).feature_buckets == 0
+    with pytest.raises(SystemExit):
+        parse_args(["--feature-buckets", "-1"])

@@ -88,3 +88,13 @@ def test_reading_one_blocks_tables_at_a_time_gives_the_same_frame(
     pd.testing.assert_frame_equal(
         streamed_history(tmp_path, ids, buckets=4), history_features(tables, ids=ids), check_exact=True
     )
+
+
+def test_an_id_asked_twice_gets_its_row_twice_as_in_the_one_pass_build(generated: Tables) -> None:
+    ids = all_clients(generated)
+    twice = ids[:50].append(ids[:10])
+    pd.testing.assert_frame_equal(
+        bucketed_history(generated, twice, buckets=3),
+        history_features(generated, ids=twice),
+        check_exact=True,
+    )
