@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,20 +57,6 @@ def streamed_history(
     return _history_by_bucket(
         lambda name: load_tables(source, tables=BLOCK_TABLES[name], cache_dir=cache_dir), ids, buckets=buckets
     )
-
-
-def with_leading_columns(history: pd.DataFrame, application: pd.DataFrame) -> pd.DataFrame:
-    """``application``'s columns then ``history``'s (same index), without copying the history array.
-
-    `pd.concat` would copy the history's float array into one block with the application's floats: at the
-    real data size that is 1.9 GB more at the peak. Inserting the application's columns adds blocks instead.
-    """
-    frame = history.copy(deep=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)  # "highly fragmented": on purpose
-        for position, column in enumerate(application.columns):
-            frame.insert(position, column, application[column])
-    return frame
 
 
 def _history_by_bucket(tables_for: Callable[[str], Tables], ids: pd.Index, *, buckets: int) -> pd.DataFrame:
