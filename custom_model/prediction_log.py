@@ -486,6 +486,7 @@ class PredictionLog:
             raise
         except Exception:
             refused = insert_each(engine, rows)
+        self._sink_ok()  # before the counters move: whoever sees the events written sees the sink back
         with self._counts:
             self.written_events += len(rows) - len(refused)
             self.failed_events += len(refused)
