@@ -68,8 +68,13 @@ class FeatureSet:
 
     def history(self, ids: pd.Index) -> pd.DataFrame:
         """History features of ``ids`` (training or production clients) as built, without a second build."""
-        columns = list(self.history_columns)
-        return pd.concat([self.train[columns], self.production[columns]]).reindex(client_index(ids))
+        index, columns = client_index(ids), list(self.history_columns)
+        # only the asked rows are copied (all clients' history is ~2 GB at the real size); a client in both
+        # application tables has the same history in each
+        found = pd.concat(
+            [f.loc[f.index.intersection(index), columns] for f in (self.train, self.production)]
+        )
+        return found[~found.index.duplicated()].reindex(index)
 
 
 def client_index(ids: object) -> pd.Index:
