@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from custom_model import schema
-from custom_model.features.assemble import HISTORY_BLOCKS, client_index
+from custom_model.features.assemble import HISTORY_BLOCKS, HISTORY_DTYPE, client_index
 from custom_model.io import Tables, load_tables, loaded_dtypes
 
 logger = logging.getLogger(__name__)
@@ -62,13 +62,14 @@ def streamed_history(
 def _history_by_bucket(tables_for: Callable[[str], Tables], ids: pd.Index, *, buckets: int) -> pd.DataFrame:
     """Every block's features of ``ids``, each bucket's rows written in place into one float array.
 
-    Writing in place spares the copies that joining the buckets, then the blocks, would make; the blocks'
-    columns are fixed (`block_columns`), and a block whose table is absent contributes none.
+    Writing in place spares the copies that joining the buckets, then the blocks, would make (the array is
+    `HISTORY_DTYPE`, as the one-pass build's); the blocks' columns are fixed (`block_columns`), and a block
+    whose table is absent contributes none.
     """
     asked = client_index(ids)
     index = asked.unique()
     columns = {name: block_columns(name) for name, _ in HISTORY_BLOCKS}
-    values = np.full((len(index), sum(len(c) for c in columns.values())), np.nan)
+    values = np.full((len(index), sum(len(c) for c in columns.values())), np.nan, dtype=HISTORY_DTYPE)
     kept: list[int] = []
     start = 0
     for name, _ in HISTORY_BLOCKS:
@@ -94,7 +95,7 @@ def _fill_block(tables: Tables, name: str, index: pd.Index, out: np.ndarray, *, 
         part = block_of(name, {t: tables.get(t).take(rows.rows_of(bucket)) for t, rows in of_row.items()})
         where = index.get_indexer(part.index)
         found = where >= 0  # clients of the tables that were not asked for (orphans) are left out
-        out[where[found]] = part[columns].to_numpy(dtype=np.float64)[found]
+        out[where[found]] = part[columns].to_numpy(dtype=HISTORY_DTYPE)[found]
     logger.info(
         "%s: %d features, %d buckets in %.1f s", name, out.shape[1], buckets, time.perf_counter() - started
     )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from custom_model import schema
-from custom_model.features.assemble import HISTORY_BLOCKS, client_index
+from custom_model.features.assemble import HISTORY_BLOCKS, HISTORY_DTYPE, client_index
 from custom_model.features.buckets import BLOCK_TABLES, block_columns, block_of, restore_dtypes, row_buckets
 from custom_model.io import Tables
 
@@ -41,7 +41,7 @@ def spark_history(spark: SparkSession, tables: Tables, ids: pd.Index, *, buckets
         frames = [spark.createDataFrame(keyed[t]) for t in present]
         block = _run_block(name, present, frames).toPandas().set_index(ID_CURR)
         block.index = client_index(block.index)
-        blocks.append(block.reindex(index))
+        blocks.append(block.reindex(index).astype(HISTORY_DTYPE))
         logger.info("%s on Spark: %d buckets in %.1f s", name, buckets, time.perf_counter() - started)
     result = pd.concat(blocks, axis=1) if blocks else pd.DataFrame(index=index)
     result.index.name = ID_CURR
