@@ -21,7 +21,9 @@ from custom_model.errors import SchemaError
 
 #: Columns that are never features, whatever the caller passes.
 EXCLUDED_COLUMNS: tuple[str, ...] = (schema.TARGET, *schema.ID_COLUMNS, "index")
-_CHUNK = 128
+#: Numeric columns converted at a time in `transform`: each chunk is copied to float64 (32 columns of the real
+#: data's 356k clients: 90 MB), so the copy stays small beside the float32 output.
+_CHUNK = 32
 _UNSAFE = re.compile(r"[^0-9A-Za-z_]+")
 
 
@@ -124,13 +126,12 @@ class FeaturePreprocessor(TransformerMixin, BaseEstimator):
                 numeric_columns.append(column)
                 numeric_positions.append(position)
                 position += 1
-        # column chunks bound the float64 copy to a slice of the frame (300k clients x 800 features = 2 GB)
+        # column chunks bound the float64 copy (and the ±inf mask) to a slice of the frame: all of it would
+        # be 2 GB for 300k clients x 800 features
         for start in range(0, len(numeric_columns), _CHUNK):
             chunk = slice(start, start + _CHUNK)
             values = _as_float(X[numeric_columns[chunk]])
-            values[np.isinf(values)] = (
-                np.nan
-            )  # per chunk: a mask of the whole output would be rows x features
+            values[np.isinf(values)] = np.nan
             out[:, numeric_positions[chunk]] = values
         if self.kept_positions_ is not None:
             out = out[:, self.kept_positions_]
