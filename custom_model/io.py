@@ -140,27 +140,37 @@ def load_tables(
     needs them); absent child tables are None. With ``cache_dir``, each validated CSV table is kept as
     ``<table>.parquet`` there and reused while the source file keeps its size and modification time.
     """
-    wanted = _wanted(tables)
+    frames = read_tables(source, _wanted(tables), cache_dir=cache_dir)
+    return Tables(**{name.lower(): frames.get(name) for name in schema.TABLE_NAMES})
+
+
+def read_tables(
+    source: str | Path, names: Iterable[str], *, cache_dir: Path | None = None
+) -> dict[str, pd.DataFrame | None]:
+    """Read and validate exactly the tables ``names`` of ``source`` (as `load_tables`), by table name.
+
+    An absent optional table is None, an absent application table an error. For a consumer of some child
+    tables only (the history build block by block), which has no use for the application tables.
+    """
+    wanted = {schema.table(n).name for n in names}
     source = Path(source)
     cache = Path(cache_dir) if cache_dir is not None else None
+    frames: dict[str, pd.DataFrame | None] = {}
     with ExitStack() as stack:
         members = _members(source, stack)
-        frames: dict[str, pd.DataFrame | None] = {}
-        for name in schema.TABLE_NAMES:
+        for name in (n for n in schema.TABLE_NAMES if n in wanted):
             member = members.get(name)
-            if name not in wanted:
-                frames[name] = None
-            elif member is None and schema.table(name).required:
+            if member is None and schema.table(name).required:
                 raise DataSourceError(
                     f"{source}: missing {schema.table(name).filename} (the application tables are required; "
                     f"found {', '.join(sorted(m.label for m in members.values())) or 'no table files'})"
                 )
-            elif member is None:
+            if member is None:
                 logger.info("%s: %s not found; continuing without it", source, schema.table(name).filename)
                 frames[name] = None
             else:
                 frames[name] = _read_member(member, schema.table(name), cache_dir=cache)
-    return Tables(**{name.lower(): frame for name, frame in frames.items()})
+    return frames
 
 
 # --------------------------------------------------------------------------------------------- source lookup

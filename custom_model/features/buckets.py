@@ -21,7 +21,7 @@ import pandas as pd
 
 from custom_model import schema
 from custom_model.features.assemble import HISTORY_BLOCKS, HISTORY_DTYPE, client_index
-from custom_model.io import Tables, load_tables, loaded_dtypes
+from custom_model.io import Tables, loaded_dtypes, read_tables
 
 logger = logging.getLogger(__name__)
 ID_CURR, ID_BUREAU = schema.ID_CURR, schema.ID_BUREAU
@@ -51,11 +51,14 @@ def streamed_history(
 ) -> pd.DataFrame:
     """`bucketed_history` reading each block's tables from ``source`` only for that block.
 
-    In memory: the tables of one block (bureau with bureau_balance, then each other child table), one bucket's
-    intermediates and the result: for data larger than the one-pass build fits. The same frame, tested.
+    In memory: the tables of one block (bureau with bureau_balance, then each other child table; never the
+    application tables), one bucket's intermediates and the result: for data larger than the one-pass build
+    fits. The same frame, tested.
     """
     return _history_by_bucket(
-        lambda name: load_tables(source, tables=BLOCK_TABLES[name], cache_dir=cache_dir), ids, buckets=buckets
+        lambda name: block_tables(read_tables(source, BLOCK_TABLES[name], cache_dir=cache_dir)),
+        ids,
+        buckets=buckets,
     )
 
 
@@ -160,10 +163,7 @@ def _balance_rows(credits: pd.Series, bureau: pd.DataFrame, buckets: int) -> Buc
 
 def block_columns(name: str) -> pd.Index:
     """Feature columns of one history block (fixed per block: computed on empty tables)."""
-    build = dict(HISTORY_BLOCKS)[name]
-    empty = {table.lower(): empty_table(table) for table in BLOCK_TABLES[name]}
-    apps = empty_table(schema.APPLICATION_TEST)
-    return build(Tables(application_train=apps, application_test=apps, **empty)).columns
+    return block_of(name, {table: empty_table(table) for table in BLOCK_TABLES[name]}).columns
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -183,9 +183,13 @@ def restore_dtypes(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return out
 
 
-def block_of(name: str, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """One history block computed on the given tables' rows (one row per client found in them)."""
+def block_tables(frames: Mapping[str, pd.DataFrame | None]) -> Tables:
+    """Child tables by name as `Tables` (empty application tables: the history blocks never read them)."""
     apps = empty_table(schema.APPLICATION_TEST)
     children = {table.lower(): frame for table, frame in frames.items()}
-    tables = Tables(application_train=apps, application_test=apps, **children)
-    return dict(HISTORY_BLOCKS)[name](tables)
+    return Tables(application_train=apps, application_test=apps, **children)
+
+
+def block_of(name: str, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One history block computed on the given tables' rows (one row per client found in them)."""
+    return dict(HISTORY_BLOCKS)[name](block_tables(frames))
