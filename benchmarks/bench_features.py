@@ -29,7 +29,7 @@ import pandas as pd
 
 from custom_model import schema
 from custom_model.features.application import application_features
-from custom_model.features.assemble import HISTORY_BLOCKS
+from custom_model.features.assemble import HISTORY_BLOCKS, HISTORY_DTYPE
 from custom_model.features.buckets import streamed_history
 from custom_model.io import Tables, load_tables
 from custom_model.preprocessing import FeaturePreprocessor
@@ -65,7 +65,7 @@ def run(data_dir: Path, cache_dir: Path | None, buckets: int = 0) -> None:
         block = build(tables)
         timings[name] = time.perf_counter() - started
         if block is not None:
-            blocks.append(block.reindex(application.index))
+            blocks.append(block.reindex(application.index).astype(HISTORY_DTYPE))  # as history_features
         # each child table is dropped once aggregated, as a long-running job would
         tables = dataclasses.replace(tables, **_released(name))
         print(f"{name:<22} {timings[name]:7.1f} s  peak {_peak_gb():5.2f} GB")
