@@ -1,4 +1,4 @@
-"""Latency of the live model server vs the bare LightGBM booster in-process; prints figures and ratios.
+"""Latency of the live model server vs the bare fitted model in-process (no pyfunc); prints figures and ratios.
 
 Start the server first
 (`mlflow models serve -m models:/credit-scoring@champion --env-manager local -h 127.0.0.1 -p 5001`), then
@@ -49,6 +49,14 @@ def timed(call: Callable[[], object], repeats: int, warmup: int = 3) -> list[flo
     return out
 
 
+def boosters(model: object) -> list:
+    """The LightGBM boosters inside a served model: itself, its calibrated inner model, its fold members."""
+    if hasattr(model, "booster_"):
+        return [model.booster_]
+    inner = [getattr(model, "inner", None), *getattr(model, "members", ())]
+    return [b for part in inner if part is not None for b in boosters(part)]
+
+
 def _json_row(row: pd.Series) -> dict:
     """A JSON-ready request row (NaN → null, numpy → Python)."""
     return {k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in row.items()}
@@ -70,7 +78,8 @@ def main() -> None:
 
     model = mlflow.pyfunc.load_model(args.model_uri)
     scorer = model.unwrap_python_model().scorer
-    booster = scorer.artifacts.model.booster_
+    bare = scorer.artifacts.model  # the fitted model itself (calibration, fold average), without the pyfunc
+    trees = [b.num_trees() for b in boosters(bare)]
     snapshot = scorer.snapshot
     rng = np.random.default_rng(0)
     client = int(snapshot.index[0])
@@ -78,7 +87,7 @@ def main() -> None:
     raw = _json_row(snapshot.iloc[1][list(RAW_COLUMN_NAMES)])
     raw["SK_ID_CURR"] = 999_999_999
     print(
-        f"model {args.model_uri}: {len(scorer.feature_names)} features, {booster.num_trees()} trees, "
+        f"model {args.model_uri}: {len(scorer.feature_names)} features, {sum(trees)} trees {trees}, "
         f"{len(snapshot):,} snapshot clients; server {args.url}; {os.cpu_count()} CPUs"
     )
 
@@ -105,22 +114,20 @@ def main() -> None:
         "pyfunc in-process, 1 by id, explain": timed(
             lambda: model.predict(pd.DataFrame({"SK_ID_CURR": [client]})), args.repeats
         ),
-        "bare booster, 1 row, predict+contrib": timed(
-            lambda: (booster.predict(x_one), booster.predict(x_one, pred_contrib=True)), args.repeats
+        "bare model, 1 row, predict+contrib": timed(
+            lambda: (bare.predict_proba(x_one), bare.contributions(x_one)), args.repeats
         ),
-        "bare booster, 1 row, predict": timed(lambda: booster.predict(x_one), args.repeats),
-        "bare booster, 1,000 rows, predict+contrib": timed(
-            lambda: (booster.predict(x_batch), booster.predict(x_batch, pred_contrib=True)),
-            args.batch_repeats,
-            1,
+        "bare model, 1 row, predict": timed(lambda: bare.predict_proba(x_one), args.repeats),
+        "bare model, 1,000 rows, predict+contrib": timed(
+            lambda: (bare.predict_proba(x_batch), bare.contributions(x_batch)), args.batch_repeats, 1
         ),
-        "bare booster, 1,000 rows, predict": timed(lambda: booster.predict(x_batch), args.batch_repeats, 1),
+        "bare model, 1,000 rows, predict": timed(lambda: bare.predict_proba(x_batch), args.batch_repeats, 1),
     }
     report(rows)
 
 
 def report(rows: dict[str, list[float]]) -> None:
-    """Print the latency table with goals, then the served / bare-booster ratios."""
+    """Print the latency table with goals, then the served / bare-model ratios."""
     print(f"\n{'case':45s} {'p50 ms':>9s} {'p99 ms':>9s} {'mean ms':>9s}  goal")
     for name, values in rows.items():
         goal = GOALS.get(name)
@@ -136,12 +143,12 @@ def report(rows: dict[str, list[float]]) -> None:
             f"{statistics.fmean(values):9.2f}  {verdict}"
         )
     ratio_pairs = [
-        ("by id, explain", "bare booster, 1 row, predict+contrib"),
-        ("by id, no explain", "bare booster, 1 row, predict"),
-        ("1,000 by id, explain", "bare booster, 1,000 rows, predict+contrib"),
-        ("1,000 by id, no explain", "bare booster, 1,000 rows, predict"),
+        ("by id, explain", "bare model, 1 row, predict+contrib"),
+        ("by id, no explain", "bare model, 1 row, predict"),
+        ("1,000 by id, explain", "bare model, 1,000 rows, predict+contrib"),
+        ("1,000 by id, no explain", "bare model, 1,000 rows, predict"),
     ]
-    print("\nratios served / bare booster (p50):")
+    print("\nratios served / bare model (p50):")
     for served, bare in ratio_pairs:
         print(f"  {served:30s} {percentile(rows[served], 50) / percentile(rows[bare], 50):7.1f} x")
 
