@@ -74,7 +74,7 @@ class FeatureSet:
     def history(self, ids: pd.Index) -> pd.DataFrame:
         """History features of ``ids`` (training or production clients) as built, without a second build."""
         index, columns = client_index(ids), list(self.history_columns)
-        # only the asked rows are copied (all clients' history is ~2 GB at the real size); a client in both
+        # only the asked rows are copied (all clients' history is ~1 GB at the real size); a client in both
         # application tables has the same history in each
         found = pd.concat(
             [f.loc[f.index.intersection(index), columns] for f in (self.train, self.production)]
