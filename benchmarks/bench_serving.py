@@ -1,4 +1,4 @@
-"""Latency of the live model server vs the bare fitted model in-process (no pyfunc); prints figures and ratios.
+"""Latency of the live model server vs the bare fitted model in-process; prints figures and ratios.
 
 Start the server first
 (`mlflow models serve -m models:/credit-scoring@champion --env-manager local -h 127.0.0.1 -p 5001`), then

@@ -109,7 +109,7 @@ def history_features(tables: Tables, ids: pd.Index | None = None) -> pd.DataFram
         index = client_index(index)
     else:
         index = client_index(ids)
-    aligned = [block.reindex(index).astype(HISTORY_DTYPE) for block in blocks]
+    aligned = [block.astype(HISTORY_DTYPE).reindex(index) for block in blocks]  # converted before widened
     result = pd.concat(aligned, axis=1) if aligned else pd.DataFrame(index=index)
     result.index.name = ID_CURR
     return result
@@ -158,7 +158,7 @@ def client_snapshot(
     index = client_index(tables.application_test[ID_CURR] if ids is None else ids)
     raw = apps.set_index(ID_CURR).reindex(index)
     history = history_features(tables, ids=index) if features is None else features.history(index)
-    snapshot = pd.concat([raw, history.astype(HISTORY_DTYPE)], axis=1)
+    snapshot = pd.concat([raw, history.astype(HISTORY_DTYPE, copy=False)], axis=1)
     snapshot.index.name = ID_CURR
     return snapshot
 

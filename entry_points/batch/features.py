@@ -41,7 +41,7 @@ def spark_history(spark: SparkSession, tables: Tables, ids: pd.Index, *, buckets
         frames = [spark.createDataFrame(keyed[t]) for t in present]
         block = _run_block(name, present, frames).toPandas().set_index(ID_CURR)
         block.index = client_index(block.index)
-        blocks.append(block.reindex(index).astype(HISTORY_DTYPE))
+        blocks.append(block.astype(HISTORY_DTYPE).reindex(index))
         logger.info("%s on Spark: %d buckets in %.1f s", name, buckets, time.perf_counter() - started)
     result = pd.concat(blocks, axis=1) if blocks else pd.DataFrame(index=index)
     result.index.name = ID_CURR
